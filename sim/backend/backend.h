@@ -1,0 +1,168 @@
+// Backend: the cohort-batched ops the training loop is written over, with a CPU and a CUDA twin.
+//
+// The simulation loop (sim/train, sim/simulation.cpp) is written once over this interface. Pointers
+// passed to ops are *backend memory* (host memory for the CPU backend, device memory for CUDA): the
+// engine allocates it through alloc_bytes, moves data with to_device/to_host, does pointer arithmetic
+// on it, and never dereferences it. All matrices are row-major. Ops over a cohort take K (clients in
+// the batch) and per-client strides; client k's parameters are params + k * param_stride.
+//
+// Every op must give results that do not depend on thread count (fixed reduction orders).
+// This header has no CUDA types; the CUDA backend implements it in cuda/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace fedsim {
+
+class BackendError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Hyper-parameters of the per-element local SGD update.
+struct SgdParams {
+  float lr = 0.0f;
+  float momentum = 0.0f;
+  float weight_decay = 0.0f;
+  float prox_mu = 0.0f;  // FedProx: adds mu * (w - global) to the gradient
+};
+
+// Hyper-parameters of the server step (Reddi et al. 2021, "Adaptive Federated Optimization", Alg. 2).
+enum class ServerRule : int { FedAvg = 0, FedAvgM = 1, FedAdam = 2, FedYogi = 3, FedAdagrad = 4 };
+struct ServerParams {
+  ServerRule rule = ServerRule::FedAvg;
+  float lr = 1.0f;
+  float momentum = 0.9f;  // FedAvgM
+  float beta1 = 0.9f;
+  float beta2 = 0.99f;
+  float tau = 1e-3f;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;    // "cpu" | "cuda"
+  virtual std::string device() const = 0;  // human-readable description of the device
+
+  // ---- memory -------------------------------------------------------------------------------
+  virtual void* alloc_bytes(size_t bytes) = 0;
+  virtual void free_bytes(void* p) noexcept = 0;
+  virtual void to_device(void* dst, const void* src, size_t bytes) = 0;
+  virtual void to_host(void* dst, const void* src, size_t bytes) = 0;
+  virtual void copy(void* dst, const void* src, size_t bytes) = 0;  // backend -> backend
+  virtual void fill(float* x, float value, size_t n) = 0;
+  virtual void synchronize() = 0;
+
+  // ---- dense algebra --------------------------------------------------------------------------
+  // For b in 0..batch-1: C_b = alpha * op(A_b) * op(B_b) + beta * C_b, row-major, where
+  // op(A_b) is [m, k], op(B_b) is [k, n], C_b is [m, n]; X_b = X + b * stride_x.
+  virtual void gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                            const float* a, int lda, int64_t stride_a, const float* b, int ldb,
+                            int64_t stride_b, float beta, float* c, int ldc, int64_t stride_c,
+                            int batch) = 0;
+
+  // ---- layers ---------------------------------------------------------------------------------
+  // rows r in 0..rows-1: x_out[r, :] = x[idx[r], :], y_out[r] = y[idx[r]]; idx[r] < 0 gives a zero
+  // row and label 0 (padding; its sample weight is 0).
+  // x: [N, d]  y: [N]  idx: [rows]  x_out: [rows, d]  y_out: [rows]
+  virtual void gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
+                           const int64_t* idx, int64_t rows, int d) = 0;
+
+  // z: [K, B, n] (in place): z[k,i,:] += bias_k ; then ReLU if relu.
+  // bias_k = params + k * param_stride + b_offset
+  virtual void bias_act_forward(float* z, const float* params, int64_t param_stride,
+                                int64_t b_offset, int K, int B, int n, bool relu) = 0;
+
+  // da: [K, B, n] (in place): da *= (a > 0), the ReLU derivative read from its output a.
+  virtual void relu_backward(float* da, const float* a, int64_t count) = 0;
+
+  // Softmax cross-entropy over logits [K, B, C] with labels [K, B] and sample weights w [K, B]:
+  //   dlogits[k,i,:] = w[k,i] * scale[k] * (softmax(logits[k,i,:]) - onehot(label))
+  //   loss_acc[k] += sum_i w[k,i] * xent(k,i)           (unscaled: a running sum over the round)
+  // dlogits may alias logits.
+  virtual void softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
+                                     const int32_t* labels, const float* w, const float* scale,
+                                     int K, int B, int C) = 0;
+
+  // grad_k[b_offset + j] = sum_i dz[k, i, j] for the bias of a layer.  dz: [K, B, n]
+  virtual void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
+                         int K, int B, int n) = 0;
+
+  // ---- client updates -------------------------------------------------------------------------
+  // For k < K: g = grad_k + wd * w_k + mu * (w_k - global); v_k = momentum * v_k + g (if momentum
+  // > 0, else v unused); w_k -= lr * (momentum > 0 ? v_k : g).  params/grad/velocity: [K, P]
+  virtual void sgd_update(float* params, const float* grad, float* velocity, const float* global,
+                          const SgdParams& p, int K, int64_t P) = 0;
+
+  // rows[k, :] = src[:] for k < K.   rows: [K, P]
+  virtual void broadcast_rows(float* rows, const float* src, int K, int64_t P) = 0;
+
+  // rows[k, :] -= src[:] (turns client weights into client deltas).
+  virtual void subtract_row(float* rows, const float* src, int K, int64_t P) = 0;
+
+  // out[k] = ||rows[k, :]||^2 (accumulated in double).
+  virtual void row_sqnorms(double* out_host, const float* rows, int K, int64_t P) = 0;
+
+  // out[:] = beta * out[:] + sum_k w[k] * rows[k, :]; w is host memory [K].
+  virtual void weighted_row_sum(float* out, const float* rows, const float* w_host, int K,
+                                int64_t P, float beta) = 0;
+
+  // ---- server ---------------------------------------------------------------------------------
+  // One server step on the global model x [P] with the aggregated update delta [P]
+  // (mean client weights minus global) and optimizer state m, v [P] (v starts at tau^2).
+  virtual void server_update(float* x, const float* delta, float* m, float* v,
+                             const ServerParams& p, int64_t P) = 0;
+
+  // ---- evaluation -----------------------------------------------------------------------------
+  // Per sample of logits [n, C] with labels [n]: loss[i] = cross-entropy, pred[i] = argmax,
+  // p1[i] = softmax probability of class 1 (for ROC AUC; 0 when C < 2). Outputs are backend memory.
+  virtual void softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
+                            const int32_t* labels, int64_t n, int C) = 0;
+};
+
+// RAII backend memory of n elements of T.
+template <typename T>
+class DeviceBuffer {
+ public:
+  DeviceBuffer() = default;
+  DeviceBuffer(Backend& be, size_t n)
+      : be_(&be), n_(n), p_(n ? static_cast<T*>(be.alloc_bytes(n * sizeof(T))) : nullptr) {}
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  DeviceBuffer(DeviceBuffer&& o) noexcept { swap(o); }
+  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~DeviceBuffer() {
+    if (p_) be_->free_bytes(p_);
+  }
+  T* get() const { return p_; }
+  size_t size() const { return n_; }
+  void upload(const T* src, size_t n) { be_->to_device(p_, src, n * sizeof(T)); }
+  void download(T* dst, size_t n) const { be_->to_host(dst, p_, n * sizeof(T)); }
+
+ private:
+  void swap(DeviceBuffer& o) noexcept {
+    std::swap(be_, o.be_);
+    std::swap(n_, o.n_);
+    std::swap(p_, o.p_);
+  }
+  Backend* be_ = nullptr;
+  size_t n_ = 0;
+  T* p_ = nullptr;
+};
+
+// "auto" picks CUDA when it was compiled in and a device exists, else the CPU.
+// Throws BackendError with a clear reason for "cuda" when it was compiled out or no device exists.
+std::unique_ptr<Backend> make_backend(const std::string& kind);
+
+// Filled in by the CUDA library when it is compiled in (cuda/cuda_backend.cu).
+std::unique_ptr<Backend> make_cuda_backend();  // throws BackendError if no device
+bool cuda_compiled_in();
+
+}  // namespace fedsim

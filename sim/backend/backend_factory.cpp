@@ -1,0 +1,31 @@
+// make_backend: picks the CPU or CUDA backend by name, and says clearly why CUDA is unavailable.
+#include "sim/backend/backend.h"
+#include "sim/backend/cpu_backend.h"
+
+namespace fedsim {
+
+#ifndef FEDSIM_HAVE_CUDA
+bool cuda_compiled_in() { return false; }
+std::unique_ptr<Backend> make_cuda_backend() {
+  throw BackendError(
+      "backend 'cuda': this fedsim was built without CUDA (nvcc was not found at configure time)");
+}
+#endif
+
+std::unique_ptr<Backend> make_backend(const std::string& kind) {
+  if (kind == "cpu") return std::make_unique<CpuBackend>();
+  if (kind == "cuda") return make_cuda_backend();
+  if (kind == "auto") {
+    if (cuda_compiled_in()) {
+      try {
+        return make_cuda_backend();
+      } catch (const BackendError&) {
+        // no usable device: fall back to the CPU
+      }
+    }
+    return std::make_unique<CpuBackend>();
+  }
+  throw BackendError("unknown backend '" + kind + "' (expected auto, cpu or cuda)");
+}
+
+}  // namespace fedsim

@@ -1,0 +1,26 @@
+// Writing and reading result files (HDF5, layout in docs/results-format.md).
+#pragma once
+
+#include <string>
+
+#include "sim/results/run_result.h"
+
+namespace fedsim {
+
+// Thrown when a result file cannot be written (or read); the message names the path and the cause.
+class ResultsError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws ResultsError if `path` exists and force is false. Call before any work starts.
+void check_output_writable(const std::string& path, bool force);
+
+// Writes atomically: to a temporary file beside `path`, then renamed over it. Creates the parent
+// directory if needed. Refuses to replace an existing file unless force is true.
+void write_results(const std::string& path, const RunResult& result, bool force);
+
+// Reads a result file written by write_results (used by tests, resume and tools).
+RunResult read_results(const std::string& path);
+
+}  // namespace fedsim

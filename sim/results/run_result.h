@@ -1,0 +1,74 @@
+// RunResult: everything a run produced, in memory; written to HDF5 by results_writer.h.
+//
+// The layout on disk is documented in docs/results-format.md. One RoundRecord per completed round,
+// one EvalRecord per evaluation, per-client statistics and the final model.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "sim/model/model_layout.h"
+
+namespace fedsim {
+
+enum class RunStatus { Running, Complete, Interrupted, Diverged, Failed };
+const char* to_string(RunStatus s);
+
+struct RoundRecord {
+  int round = 0;               // 1-based
+  double train_loss = 0.0;     // mean local training loss over the cohort's samples
+  int clients_sampled = 0;
+  int clients_dropped = 0;     // secure aggregation dropouts (0 until secagg lands)
+  double update_norm = 0.0;    // L2 norm of the aggregated update before the server step
+  double mean_client_update_norm = 0.0;
+  double epsilon = std::numeric_limits<double>::quiet_NaN();  // NaN: no privacy
+  double wall_time_s = 0.0;    // this round's wall time
+};
+
+struct EvalRecord {
+  int round = 0;
+  double accuracy = 0.0;
+  double loss = 0.0;
+  double auc = std::numeric_limits<double>::quiet_NaN();  // binary tasks only
+};
+
+// Per-client statistics: sizes and label histograms, and the final global model's metrics on each
+// client's local (training) data.
+struct ClientStats {
+  int classes = 0;
+  std::vector<int64_t> num_samples;   // [clients]
+  std::vector<int64_t> label_counts;  // [clients, classes]
+  std::vector<float> final_accuracy;  // [clients] (empty if the run stopped before the end)
+  std::vector<float> final_loss;      // [clients]
+  double accuracy_mean = std::numeric_limits<double>::quiet_NaN();
+  double accuracy_p10 = std::numeric_limits<double>::quiet_NaN();
+  double accuracy_worst = std::numeric_limits<double>::quiet_NaN();
+};
+
+struct RunResult {
+  RunStatus status = RunStatus::Running;
+  std::string status_message;
+  std::string fedsim_version;
+  std::string git_commit;
+  std::string backend;  // "cpu" | "cuda"
+  std::string device;   // e.g. "CPU 2 threads (OpenBLAS)"
+  uint64_t seed = 0;
+  std::string start_time;  // ISO 8601 UTC
+  std::string end_time;
+  double wall_time_s = 0.0;
+
+  std::string scenario_path;
+  std::string scenario_text;      // as given
+  std::string scenario_resolved;  // every key with defaults, after overrides
+
+  std::vector<RoundRecord> rounds;
+  std::vector<EvalRecord> evals;
+  ClientStats clients;
+
+  ModelLayout layout;
+  std::vector<float> weights;  // [layout.num_params]
+};
+
+}  // namespace fedsim
