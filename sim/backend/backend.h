@@ -2,9 +2,10 @@
 //
 // The simulation loop (sim/train, sim/simulation.cpp) is written once over this interface. Pointers
 // passed to ops are *backend memory* (host memory for the CPU backend, device memory for CUDA): the
-// engine allocates it through alloc_bytes, moves data with to_device/to_host, does pointer arithmetic
-// on it, and never dereferences it. All matrices are row-major. Ops over a cohort take K (clients in
-// the batch) and per-client strides; client k's parameters are params + k * param_stride.
+// engine allocates it through alloc_bytes, moves data with to_device/to_host, does pointer
+// arithmetic on it, and never dereferences it. All matrices are row-major. Ops over a cohort take K
+// (clients in the batch) and per-client strides; client k's parameters are params + k *
+// param_stride.
 //
 // Every op must give results that do not depend on thread count (fixed reduction orders).
 // This header has no CUDA types; the CUDA backend implements it in cuda/.
@@ -31,7 +32,8 @@ struct SgdParams {
   float prox_mu = 0.0f;  // FedProx: adds mu * (w - global) to the gradient
 };
 
-// Hyper-parameters of the server step (Reddi et al. 2021, "Adaptive Federated Optimization", Alg. 2).
+// Hyper-parameters of the server step (Reddi et al. 2021, "Adaptive Federated Optimization", Alg.
+// 2).
 enum class ServerRule : int { FedAvg = 0, FedAvgM = 1, FedAdam = 2, FedYogi = 3, FedAdagrad = 4 };
 struct ServerParams {
   ServerRule rule = ServerRule::FedAvg;

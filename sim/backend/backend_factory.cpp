@@ -5,7 +5,9 @@
 namespace fedsim {
 
 #ifndef FEDSIM_HAVE_CUDA
-bool cuda_compiled_in() { return false; }
+bool cuda_compiled_in() {
+  return false;
+}
 std::unique_ptr<Backend> make_cuda_backend() {
   throw BackendError(
       "backend 'cuda': this fedsim was built without CUDA (nvcc was not found at configure time)");

@@ -1,2 +1,51 @@
-// fedsim command line (placeholder until the CLI lands in this issue).
-int main() { return 0; }
+// fedsim: the command line. Parses arguments (CLI11) and dispatches to the subcommands.
+#include <CLI/CLI.hpp>
+
+#include "sim/cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace fedsim::cli;
+  CLI::App app{"fedsim: simulator of private federated learning"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "fedsim 0.1.0");
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "run a scenario (the embedded default without FILE)");
+  run_cmd->add_option("file", run.scenario_file, "scenario TOML file");
+  run_cmd->add_option("--set", run.overrides, "override a key: section.key=value (repeatable)");
+  run_cmd->add_option("--backend", run.backend, "auto | cpu | cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--output,-o", run.output, "result file (HDF5); default from the scenario");
+  run_cmd->add_flag("--force", run.force, "overwrite an existing result file");
+  run_cmd->add_flag("--quiet,-q", run.quiet, "no progress output");
+
+  std::string file, output;
+  std::vector<std::string> overrides;
+  bool force = false;
+  auto* validate_cmd = app.add_subcommand("validate", "check a scenario file, do no work");
+  validate_cmd->add_option("file", file, "scenario TOML file")->required();
+  validate_cmd->add_option("--set", overrides, "override a key (repeatable)");
+
+  auto* describe_cmd =
+      app.add_subcommand("describe", "build the federation and describe its clients");
+  describe_cmd->add_option("file", file, "scenario TOML file (default: the embedded one)");
+  describe_cmd->add_option("--set", overrides, "override a key (repeatable)");
+
+  auto* data_cmd = app.add_subcommand("data", "write the exact federation to HDF5");
+  data_cmd->add_option("file", file, "scenario TOML file (default: the embedded one)");
+  data_cmd->add_option("--set", overrides, "override a key (repeatable)");
+  data_cmd->add_option("--output,-o", output, "federation file (HDF5)")->required();
+  data_cmd->add_flag("--force", force, "overwrite an existing file");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*run_cmd) return cmd_run(run);
+  if (*validate_cmd) return cmd_validate(file, overrides);
+  if (*describe_cmd) return cmd_describe(file, overrides);
+  if (*data_cmd) return cmd_data(file, overrides, output, force);
+  return 2;
+}

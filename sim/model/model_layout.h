@@ -1,9 +1,10 @@
 // ModelLayout: the dense layers of a model and where each one's parameters sit in the flat buffer.
 //
-// Every model is a stack of dense layers (logistic regression is one layer; an MLP adds hidden layers
-// with an activation between them) with softmax cross-entropy on top. All parameters live in one flat
-// float32 buffer of num_params floats: for each layer, its weight W [out, in] row-major, then its
-// bias b [out]. The same layout is used on every backend, in checkpoints and in result files.
+// Every model is a stack of dense layers (logistic regression is one layer; an MLP adds hidden
+// layers with an activation between them) with softmax cross-entropy on top. All parameters live in
+// one flat float32 buffer of num_params floats: for each layer, its weight W [out, in] row-major,
+// then its bias b [out]. The same layout is used on every backend, in checkpoints and in result
+// files.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,8 @@ struct DenseLayer {
   std::string name;  // "dense0", "dense1", ...
   int in = 0;
   int out = 0;
-  int64_t w_offset = 0;  // W [out, in]
-  int64_t b_offset = 0;  // b [out]
+  int64_t w_offset = 0;     // W [out, in]
+  int64_t b_offset = 0;     // b [out]
   bool activation = false;  // true: ReLU after this layer (all but the last)
 };
 

@@ -1,9 +1,10 @@
-// Counter-based random numbers (Philox4x32-10 from Random123), the same on every thread and backend.
+// Counter-based random numbers (Philox4x32-10 from Random123), the same on every thread and
+// backend.
 //
-// A stream is named by (seed, purpose) as the key and (a, b, c) as the counter, e.g. (round, client,
-// step). A draw never depends on how many draws came before it elsewhere, so results do not change
-// with thread count, chunking or backend scheduling. Within one counter, `Stream` yields an unbounded
-// sequence by advancing the last counter word.
+// A stream is named by (seed, purpose) as the key and (a, b, c) as the counter, e.g. (round,
+// client, step). A draw never depends on how many draws came before it elsewhere, so results do not
+// change with thread count, chunking or backend scheduling. Within one counter, `Stream` yields an
+// unbounded sequence by advancing the last counter word.
 #pragma once
 
 #include <Random123/philox.h>
@@ -28,8 +29,8 @@ class Stream {
  public:
   // seed: the scenario seed; purpose; a, b, c: counter words (e.g. round, client, step).
   Stream(uint64_t seed, RngPurpose purpose, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0) {
-    key_ = {{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32) ^
-                                              (static_cast<uint32_t>(purpose) * 0x9E3779B9u)}};
+    key_ = {{static_cast<uint32_t>(seed),
+             static_cast<uint32_t>(seed >> 32) ^ (static_cast<uint32_t>(purpose) * 0x9E3779B9u)}};
     ctr_ = {{a, b, c, 0}};
   }
 
@@ -43,7 +44,10 @@ class Stream {
   // Uniform in (0, 1].
   double uniform_pos() { return 1.0 - uniform(); }
   // Uniform integer in [0, n), n > 0 (Lemire's multiply-shift; bias < 2^-32 for n < 2^32).
-  uint64_t below(uint64_t n) { return uint64_t((unsigned __int128)next_u64() * n >> 64); }
+  uint64_t below(uint64_t n) {
+    __extension__ using u128 = unsigned __int128;
+    return uint64_t(u128(next_u64()) * n >> 64);
+  }
   // Standard normal (Box-Muller, both values used).
   double normal() {
     if (has_spare_) {

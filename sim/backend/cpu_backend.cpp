@@ -1,0 +1,230 @@
+// CpuBackend: reference implementation of the Backend ops (see cpu_backend.h).
+#include "sim/backend/cpu_backend.h"
+
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "sim/server/server_math.h"
+
+namespace fedsim {
+namespace {
+
+// Element blocks for parallel elementwise loops: fixed size, so the split never depends on threads.
+constexpr int64_t kBlock = 16384;
+// Row blocks used to parallelise one large GEMM (evaluation) without changing its arithmetic.
+constexpr int kGemmRowBlock = 512;
+
+}  // namespace
+
+CpuBackend::CpuBackend() {
+  openblas_set_num_threads(1);
+}
+
+std::string CpuBackend::device() const {
+  return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenBLAS)";
+}
+
+void* CpuBackend::alloc_bytes(size_t bytes) {
+  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) throw BackendError("cpu: out of memory allocating " + std::to_string(bytes) + " bytes");
+  return p;
+}
+void CpuBackend::free_bytes(void* p) noexcept {
+  std::free(p);
+}
+void CpuBackend::to_device(void* dst, const void* src, size_t bytes) {
+  std::memcpy(dst, src, bytes);
+}
+void CpuBackend::to_host(void* dst, const void* src, size_t bytes) {
+  std::memcpy(dst, src, bytes);
+}
+void CpuBackend::copy(void* dst, const void* src, size_t bytes) {
+  std::memcpy(dst, src, bytes);
+}
+void CpuBackend::fill(float* x, float value, size_t n) {
+  std::fill(x, x + n, value);
+}
+
+void CpuBackend::gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha,
+                              const float* a, int lda, int64_t stride_a, const float* b, int ldb,
+                              int64_t stride_b, float beta, float* c, int ldc, int64_t stride_c,
+                              int batch) {
+  const auto ta = trans_a ? CblasTrans : CblasNoTrans;
+  const auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  if (batch == 1 && m > 2 * kGemmRowBlock) {
+    // One tall GEMM: split the rows of op(A) and C into fixed blocks.
+    const int blocks = (m + kGemmRowBlock - 1) / kGemmRowBlock;
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < blocks; ++blk) {
+      const int r0 = blk * kGemmRowBlock, rows = std::min(kGemmRowBlock, m - r0);
+      const float* a_blk = trans_a ? a + r0 : a + int64_t(r0) * lda;
+      cblas_sgemm(CblasRowMajor, ta, tb, rows, n, k, alpha, a_blk, lda, b, ldb, beta,
+                  c + int64_t(r0) * ldc, ldc);
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int i = 0; i < batch; ++i)
+    cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb,
+                beta, c + i * stride_c, ldc);
+}
+
+void CpuBackend::gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
+                             const int64_t* idx, int64_t rows, int d) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t s = idx[r];
+    if (s < 0) {
+      std::fill(x_out + r * d, x_out + (r + 1) * d, 0.0f);
+      y_out[r] = 0;
+    } else {
+      std::memcpy(x_out + r * d, x + s * d, sizeof(float) * d);
+      y_out[r] = y[s];
+    }
+  }
+}
+
+void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_stride,
+                                  int64_t b_offset, int K, int B, int n, bool relu) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    const float* bias = params + k * param_stride + b_offset;
+    for (int i = 0; i < B; ++i) {
+      float* row = z + (int64_t(k) * B + i) * n;
+      for (int j = 0; j < n; ++j) {
+        const float v = row[j] + bias[j];
+        row[j] = relu ? std::max(v, 0.0f) : v;
+      }
+    }
+  }
+}
+
+void CpuBackend::relu_backward(float* da, const float* a, int64_t count) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < count; ++i)
+    if (a[i] <= 0.0f) da[i] = 0.0f;
+}
+
+void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
+                                       const int32_t* labels, const float* w, const float* scale,
+                                       int K, int B, int C) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    double loss = 0.0;
+    for (int i = 0; i < B; ++i) {
+      const int64_t r = int64_t(k) * B + i;
+      const float* z = logits + r * C;
+      float* dz = dlogits + r * C;
+      const float wi = w[r];
+      if (wi == 0.0f) {
+        std::fill(dz, dz + C, 0.0f);
+        continue;
+      }
+      float zmax = z[0];
+      for (int j = 1; j < C; ++j) zmax = std::max(zmax, z[j]);
+      double sum = 0.0;
+      for (int j = 0; j < C; ++j) sum += std::exp(double(z[j] - zmax));
+      const int label = labels[r];
+      loss += wi * (std::log(sum) - double(z[label] - zmax));
+      const float g = wi * scale[k];
+      for (int j = 0; j < C; ++j) {
+        const float p = float(std::exp(double(z[j] - zmax)) / sum);
+        dz[j] = g * (p - (j == label ? 1.0f : 0.0f));
+      }
+    }
+    loss_acc[k] += float(loss);
+  }
+}
+
+void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
+                           int K, int B, int n) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    float* g = grad + k * param_stride + b_offset;
+    std::fill(g, g + n, 0.0f);
+    for (int i = 0; i < B; ++i) {
+      const float* row = dz + (int64_t(k) * B + i) * n;
+      for (int j = 0; j < n; ++j) g[j] += row[j];
+    }
+  }
+}
+
+void CpuBackend::sgd_update(float* params, const float* grad, float* velocity, const float* global,
+                            const SgdParams& p, int K, int64_t P) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    float* w = params + k * P;
+    const float* g = grad + k * P;
+    float* v = velocity ? velocity + k * P : nullptr;
+    float dummy = 0.0f;
+    for (int64_t i = 0; i < P; ++i) sgd_update_element(w[i], g[i], v ? v[i] : dummy, global[i], p);
+  }
+}
+
+void CpuBackend::broadcast_rows(float* rows, const float* src, int K, int64_t P) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) std::memcpy(rows + k * P, src, sizeof(float) * P);
+}
+
+void CpuBackend::subtract_row(float* rows, const float* src, int K, int64_t P) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    float* r = rows + k * P;
+    for (int64_t i = 0; i < P; ++i) r[i] -= src[i];
+  }
+}
+
+void CpuBackend::row_sqnorms(double* out_host, const float* rows, int K, int64_t P) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    const float* r = rows + k * P;
+    double s = 0.0;
+    for (int64_t i = 0; i < P; ++i) s += double(r[i]) * r[i];
+    out_host[k] = s;
+  }
+}
+
+void CpuBackend::weighted_row_sum(float* out, const float* rows, const float* w_host, int K,
+                                  int64_t P, float beta) {
+  const int64_t blocks = (P + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t i0 = blk * kBlock, i1 = std::min(P, i0 + kBlock);
+    for (int64_t i = i0; i < i1; ++i) out[i] *= beta;
+    for (int k = 0; k < K; ++k) {
+      const float wk = w_host[k];
+      const float* r = rows + k * P;
+      for (int64_t i = i0; i < i1; ++i) out[i] += wk * r[i];
+    }
+  }
+}
+
+void CpuBackend::server_update(float* x, const float* delta, float* m, float* v,
+                               const ServerParams& p, int64_t P) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < P; ++i) server_update_element(x[i], delta[i], m[i], v[i], p);
+}
+
+void CpuBackend::softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
+                              const int32_t* labels, int64_t n, int C) {
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float* z = logits + i * C;
+    int arg = 0;
+    for (int j = 1; j < C; ++j)
+      if (z[j] > z[arg]) arg = j;
+    double sum = 0.0;
+    for (int j = 0; j < C; ++j) sum += std::exp(double(z[j] - z[arg]));
+    loss[i] = float(std::log(sum) - double(z[labels[i]] - z[arg]));
+    pred[i] = arg;
+    p1[i] = C >= 2 ? float(std::exp(double(z[1] - z[arg])) / sum) : 0.0f;
+  }
+}
+
+}  // namespace fedsim

@@ -1,0 +1,52 @@
+// CpuBackend: the reference implementation of every Backend op (OpenBLAS + OpenMP).
+//
+// Plain loops, parallel over clients (or fixed-size blocks of rows/elements), so each output
+// element is computed by exactly one thread in a fixed order: results do not depend on the thread
+// count. OpenBLAS itself runs single-threaded inside each call.
+#pragma once
+
+#include "sim/backend/backend.h"
+
+namespace fedsim {
+
+class CpuBackend final : public Backend {
+ public:
+  CpuBackend();
+  std::string name() const override { return "cpu"; }
+  std::string device() const override;
+
+  void* alloc_bytes(size_t bytes) override;
+  void free_bytes(void* p) noexcept override;
+  void to_device(void* dst, const void* src, size_t bytes) override;
+  void to_host(void* dst, const void* src, size_t bytes) override;
+  void copy(void* dst, const void* src, size_t bytes) override;
+  void fill(float* x, float value, size_t n) override;
+  void synchronize() override {}
+
+  void gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
+                    int lda, int64_t stride_a, const float* b, int ldb, int64_t stride_b,
+                    float beta, float* c, int ldc, int64_t stride_c, int batch) override;
+  void gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
+                   const int64_t* idx, int64_t rows, int d) override;
+  void bias_act_forward(float* z, const float* params, int64_t param_stride, int64_t b_offset,
+                        int K, int B, int n, bool relu) override;
+  void relu_backward(float* da, const float* a, int64_t count) override;
+  void softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
+                             const int32_t* labels, const float* w, const float* scale, int K,
+                             int B, int C) override;
+  void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz, int K, int B,
+                 int n) override;
+  void sgd_update(float* params, const float* grad, float* velocity, const float* global,
+                  const SgdParams& p, int K, int64_t P) override;
+  void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;
+  void subtract_row(float* rows, const float* src, int K, int64_t P) override;
+  void row_sqnorms(double* out_host, const float* rows, int K, int64_t P) override;
+  void weighted_row_sum(float* out, const float* rows, const float* w_host, int K, int64_t P,
+                        float beta) override;
+  void server_update(float* x, const float* delta, float* m, float* v, const ServerParams& p,
+                     int64_t P) override;
+  void softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
+                    const int32_t* labels, int64_t n, int C) override;
+};
+
+}  // namespace fedsim

@@ -1,0 +1,26 @@
+// The `fedsim` subcommands. Each returns the process exit code:
+//   0 complete, 1 run failed or I/O error, 2 bad input (scenario, arguments, existing output),
+//   3 diverged, 130 interrupted (Ctrl-C).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fedsim::cli {
+
+struct RunArgs {
+  std::string scenario_file;  // empty: the embedded default scenario
+  std::vector<std::string> overrides;
+  std::string backend;  // empty: from the scenario
+  std::string output;   // empty: from the scenario
+  bool force = false;
+  bool quiet = false;
+};
+
+int cmd_run(const RunArgs& a);
+int cmd_validate(const std::string& file, const std::vector<std::string>& overrides);
+int cmd_describe(const std::string& file, const std::vector<std::string>& overrides);
+int cmd_data(const std::string& file, const std::vector<std::string>& overrides,
+             const std::string& output, bool force);
+
+}  // namespace fedsim::cli

@@ -1,0 +1,87 @@
+// run_scenario: the whole run over Simulation::step_round (see runner.h).
+#include "sim/runner.h"
+
+#include <chrono>
+#include <ctime>
+
+#include "fedsim_version.h"
+
+namespace fedsim {
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr<Backend> backend,
+                       RunObserver* observer) {
+  RunObserver no_observer;
+  RunObserver& obs = observer ? *observer : no_observer;
+  const auto t0 = std::chrono::steady_clock::now();
+
+  RunResult r;
+  r.fedsim_version = FEDSIM_VERSION;
+  r.git_commit = FEDSIM_GIT_COMMIT;
+  r.backend = backend->name();
+  r.device = backend->device();
+  r.seed = s.run.seed;
+  r.start_time = utc_now_iso8601();
+  r.scenario_path = s.source_path;
+  r.scenario_text = s.source_text;
+  r.scenario_resolved = resolved_toml(s);
+
+  std::unique_ptr<Simulation> sim;
+  try {
+    sim = std::make_unique<Simulation>(s, fed, std::move(backend));
+    r.layout = sim->layout();
+    obs.on_start(*sim);
+    while (sim->rounds_done() < s.run.rounds) {
+      if (obs.stop_requested()) {
+        r.status = RunStatus::Interrupted;
+        r.status_message = "interrupted after round " + std::to_string(sim->rounds_done()) +
+                           " of " + std::to_string(s.run.rounds);
+        break;
+      }
+      RoundRecord rec = sim->step_round();
+      r.rounds.push_back(rec);
+      if (sim->diverged()) {
+        r.status = RunStatus::Diverged;
+        r.status_message = "diverged in round " + std::to_string(rec.round) +
+                           ": the model became NaN/Inf (train loss " +
+                           std::to_string(rec.train_loss) +
+                           "); the saved model is the last finite one. Try a smaller client.lr "
+                           "or server.lr.";
+        obs.on_round(rec, nullptr);
+        break;
+      }
+      const bool last = rec.round == s.run.rounds;
+      if (rec.round % s.run.eval_every == 0 || last) {
+        r.evals.push_back(sim->evaluate());
+        obs.on_round(rec, &r.evals.back());
+      } else {
+        obs.on_round(rec, nullptr);
+      }
+    }
+    if (r.status == RunStatus::Running) r.status = RunStatus::Complete;
+    r.clients = sim->client_stats(r.status == RunStatus::Complete);
+    r.weights = sim->global_weights();
+  } catch (const std::exception& e) {
+    r.status = RunStatus::Failed;
+    r.status_message = e.what();
+    if (sim) {
+      try {
+        r.weights = sim->global_weights();
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  r.end_time = utc_now_iso8601();
+  r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace fedsim

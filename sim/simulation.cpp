@@ -1,0 +1,213 @@
+// Simulation: the federated-training loop (see simulation.h).
+#include "sim/simulation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+
+#include "sim/train/metrics.h"
+#include "sim/util/rng.h"
+
+namespace fedsim {
+namespace {
+
+// Budget for the per-client buffers of one chunk (weights, gradients, momentum, activations).
+constexpr double kChunkBytes = 512.0 * 1024 * 1024;
+
+ServerParams server_params(const ServerConfig& c) {
+  ServerParams p;
+  p.rule = static_cast<ServerRule>(static_cast<int>(c.optimizer));
+  p.lr = float(c.lr);
+  p.momentum = float(c.momentum);
+  p.beta1 = float(c.beta1);
+  p.beta2 = float(c.beta2);
+  p.tau = float(c.tau);
+  return p;
+}
+
+}  // namespace
+
+std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int round) {
+  const int n = fed.num_clients();
+  Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
+  std::vector<int> cohort;
+  if (s.server.sampling_rate > 0.0) {
+    // Poisson sampling: each client independently with probability q.
+    for (int c = 0; c < n; ++c)
+      if (rng.uniform() < s.server.sampling_rate) cohort.push_back(c);
+  } else {
+    // Fixed size without replacement: partial Fisher-Yates over a virtual identity permutation.
+    const int K = std::min(s.server.clients_per_round, n);
+    std::vector<int> perm(n);
+    std::iota(perm.begin(), perm.end(), 0);
+    for (int i = 0; i < K; ++i) std::swap(perm[i], perm[i + rng.below(uint64_t(n - i))]);
+    cohort.assign(perm.begin(), perm.begin() + K);
+  }
+  std::sort(cohort.begin(), cohort.end(), [&](int a, int b) {
+    const int64_t sa = local_steps_for(s.client, fed.client_size(a));
+    const int64_t sb = local_steps_for(s.client, fed.client_size(b));
+    return sa != sb ? sa > sb : a < b;
+  });
+  return cohort;
+}
+
+Simulation::Simulation(const Scenario& scenario, const Federation& federation,
+                       std::unique_ptr<Backend> backend)
+    : s_(scenario), fed_(federation), be_(std::move(backend)) {
+  Backend& be = *be_;
+  layout_ = make_layout(s_.model, fed_.train.d, fed_.train.classes);
+  const int64_t P = layout_.num_params;
+
+  // Data: uploaded once, resident for the whole run.
+  train_x_ = DeviceBuffer<float>(be, fed_.train.x.size());
+  train_x_.upload(fed_.train.x.data(), fed_.train.x.size());
+  train_y_ = DeviceBuffer<int32_t>(be, fed_.train.y.size());
+  train_y_.upload(fed_.train.y.data(), fed_.train.y.size());
+  test_x_ = DeviceBuffer<float>(be, fed_.test.x.size());
+  test_x_.upload(fed_.test.x.data(), fed_.test.x.size());
+  test_y_ = DeviceBuffer<int32_t>(be, fed_.test.y.size());
+  test_y_.upload(fed_.test.y.data(), fed_.test.y.size());
+
+  const std::vector<float> init = init_parameters(layout_, s_.run.seed);
+  global_ = DeviceBuffer<float>(be, P);
+  global_.upload(init.data(), P);
+  previous_global_ = DeviceBuffer<float>(be, P);
+  aggregate_ = DeviceBuffer<float>(be, P);
+  opt_m_ = DeviceBuffer<float>(be, P);
+  opt_v_ = DeviceBuffer<float>(be, P);
+  be.fill(opt_m_.get(), 0.0f, P);
+  be.fill(opt_v_.get(), float(s_.server.tau * s_.server.tau), P);
+
+  // Chunk size: the expected cohort, capped by the memory budget per client.
+  const int expected = s_.server.sampling_rate > 0.0
+                           ? int(std::ceil(s_.server.sampling_rate * fed_.num_clients() * 1.2 + 16))
+                           : s_.server.clients_per_round;
+  const double per_client =
+      4.0 * (3.0 * P + 2.0 * s_.client.batch_size * (layout_.inputs() + 4 * layout_.max_width()));
+  chunk_ = std::clamp(int(kChunkBytes / per_client), 1,
+                      std::max(1, std::min(expected, fed_.num_clients())));
+  trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed);
+  evaluator_ = std::make_unique<Evaluator>(be, layout_);
+}
+
+RoundRecord Simulation::step_round() {
+  const auto t0 = std::chrono::steady_clock::now();
+  Backend& be = *be_;
+  const int64_t P = layout_.num_params;
+  const int round = ++round_;
+  RoundRecord rec;
+  rec.round = round;
+
+  const std::vector<int> cohort = sample_cohort(s_, fed_, round);
+  const int K = int(cohort.size());
+  rec.clients_sampled = K;
+
+  // FedAvg weights over the whole cohort.
+  std::vector<float> weight(K);
+  double total = 0.0;
+  for (int k = 0; k < K; ++k)
+    total += s_.server.weighting == Weighting::Samples ? double(fed_.client_size(cohort[k])) : 1.0;
+  for (int k = 0; k < K; ++k)
+    weight[k] = float(
+        (s_.server.weighting == Weighting::Samples ? double(fed_.client_size(cohort[k])) : 1.0) /
+        total);
+
+  double loss_sum = 0.0, client_norm_sum = 0.0;
+  int64_t seen = 0;
+  std::vector<double> sqnorms(chunk_);
+  be.fill(aggregate_.get(), 0.0f, P);
+  for (int k0 = 0; k0 < K; k0 += chunk_) {
+    const int Kc = std::min(chunk_, K - k0);
+    ChunkResult r = trainer_->train(fed_, train_x_.get(), train_y_.get(), global_.get(),
+                                    cohort.data() + k0, Kc, round);
+    for (int k = 0; k < Kc; ++k) {
+      loss_sum += r.loss_sum[k];
+      seen += r.samples_seen[k];
+    }
+    be.subtract_row(trainer_->params(), global_.get(), Kc, P);  // weights -> deltas
+    be.row_sqnorms(sqnorms.data(), trainer_->params(), Kc, P);
+    for (int k = 0; k < Kc; ++k) client_norm_sum += std::sqrt(sqnorms[k]);
+    be.weighted_row_sum(aggregate_.get(), trainer_->params(), weight.data() + k0, Kc, P, 1.0f);
+  }
+  rec.train_loss = seen ? loss_sum / double(seen) : std::nan("");
+  rec.mean_client_update_norm = K ? client_norm_sum / K : 0.0;
+  double agg_sq = 0.0;
+  be.row_sqnorms(&agg_sq, aggregate_.get(), 1, P);
+  rec.update_norm = std::sqrt(agg_sq);
+
+  if (K > 0) {
+    be.copy(previous_global_.get(), global_.get(), sizeof(float) * P);
+    be.server_update(global_.get(), aggregate_.get(), opt_m_.get(), opt_v_.get(),
+                     server_params(s_.server), P);
+    double model_sq = 0.0;
+    be.row_sqnorms(&model_sq, global_.get(), 1, P);
+    if (!std::isfinite(model_sq) || !std::isfinite(rec.train_loss)) {
+      diverged_ = true;
+      be.copy(global_.get(), previous_global_.get(), sizeof(float) * P);  // keep the last finite
+    }
+  }
+  be.synchronize();
+  rec.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rec;
+}
+
+EvalRecord Simulation::evaluate() {
+  EvalRecord rec;
+  rec.round = round_;
+  const PerSampleEval e = evaluator_->run(global_.get(), test_x_.get(), test_y_.get(), fed_.test.n);
+  double loss = 0.0;
+  int64_t correct = 0;
+  for (int64_t i = 0; i < fed_.test.n; ++i) {
+    loss += e.loss[i];
+    correct += e.pred[i] == fed_.test.y[i];
+  }
+  rec.loss = loss / double(fed_.test.n);
+  rec.accuracy = double(correct) / double(fed_.test.n);
+  if (fed_.test.classes == 2) rec.auc = roc_auc(e.p1, fed_.test.y);
+  return rec;
+}
+
+ClientStats Simulation::client_stats(bool with_final_metrics) {
+  ClientStats cs;
+  const int C = fed_.num_clients(), L = fed_.train.classes;
+  cs.classes = L;
+  cs.num_samples.resize(C);
+  cs.label_counts.assign(size_t(C) * L, 0);
+  for (int c = 0; c < C; ++c) {
+    cs.num_samples[c] = fed_.client_size(c);
+    for (int64_t i = fed_.offsets[c]; i < fed_.offsets[c + 1]; ++i)
+      cs.label_counts[size_t(c) * L + fed_.train.y[i]]++;
+  }
+  if (!with_final_metrics) return cs;
+  const PerSampleEval e =
+      evaluator_->run(global_.get(), train_x_.get(), train_y_.get(), fed_.train.n);
+  cs.final_accuracy.resize(C);
+  cs.final_loss.resize(C);
+  for (int c = 0; c < C; ++c) {
+    double loss = 0.0;
+    int64_t correct = 0;
+    for (int64_t i = fed_.offsets[c]; i < fed_.offsets[c + 1]; ++i) {
+      loss += e.loss[i];
+      correct += e.pred[i] == fed_.train.y[i];
+    }
+    const double n = double(std::max<int64_t>(1, fed_.client_size(c)));
+    cs.final_accuracy[c] = float(correct / n);
+    cs.final_loss[c] = float(loss / n);
+  }
+  double sum = 0.0;
+  for (float a : cs.final_accuracy) sum += a;
+  cs.accuracy_mean = C ? sum / C : std::nan("");
+  cs.accuracy_p10 = quantile(cs.final_accuracy, 0.10);
+  cs.accuracy_worst =
+      C ? *std::min_element(cs.final_accuracy.begin(), cs.final_accuracy.end()) : std::nan("");
+  return cs;
+}
+
+std::vector<float> Simulation::global_weights() const {
+  std::vector<float> w(layout_.num_params);
+  global_.download(w.data(), w.size());
+  return w;
+}
+
+}  // namespace fedsim

@@ -1,0 +1,63 @@
+// Simulation: the one federated-training loop. The CLI, sweeps and the dashboard all drive it.
+//
+// Built from an immutable Scenario and its Federation; uploads the data to the backend once and
+// allocates every buffer once. step_round() runs one round:
+//   1 sample the cohort (fixed K without replacement, or Poisson with rate q)
+//   2 local training of the cohort in lockstep, chunk by chunk (LocalTrainer)
+//   3 client deltas -> weighted sum (FedAvg weights: samples or uniform)
+//   4 server optimizer step (FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad)
+// evaluate() measures the global model on the test split.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sim/backend/backend.h"
+#include "sim/data/dataset.h"
+#include "sim/model/model_layout.h"
+#include "sim/results/run_result.h"
+#include "sim/scenario.h"
+#include "sim/train/evaluator.h"
+#include "sim/train/local_trainer.h"
+
+namespace fedsim {
+
+// The cohort of one round: client ids, sorted by local steps (descending), then by id.
+std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int round);
+
+class Simulation {
+ public:
+  Simulation(const Scenario& scenario, const Federation& federation,
+             std::unique_ptr<Backend> backend);
+
+  // Runs the next round. If the model became non-finite, the global model is rolled back to the
+  // last finite one and diverged() turns true.
+  RoundRecord step_round();
+  EvalRecord evaluate();
+  // Per-client sizes and label counts; with final metrics: the global model on each client's data.
+  ClientStats client_stats(bool with_final_metrics);
+
+  int rounds_done() const { return round_; }
+  bool diverged() const { return diverged_; }
+  const ModelLayout& layout() const { return layout_; }
+  Backend& backend() { return *be_; }
+  std::vector<float> global_weights() const;
+  int chunk_size() const { return chunk_; }
+
+ private:
+  const Scenario& s_;
+  const Federation& fed_;
+  std::unique_ptr<Backend> be_;
+  ModelLayout layout_;
+  int chunk_ = 0;
+  int round_ = 0;
+  bool diverged_ = false;
+
+  DeviceBuffer<float> train_x_, test_x_;
+  DeviceBuffer<int32_t> train_y_, test_y_;
+  DeviceBuffer<float> global_, previous_global_, aggregate_, opt_m_, opt_v_;
+  std::unique_ptr<LocalTrainer> trainer_;
+  std::unique_ptr<Evaluator> evaluator_;
+};
+
+}  // namespace fedsim

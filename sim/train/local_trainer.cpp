@@ -1,0 +1,107 @@
+// LocalTrainer: lockstep local SGD of a cohort chunk (see local_trainer.h).
+#include "sim/train/local_trainer.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "sim/util/rng.h"
+
+namespace fedsim {
+
+int64_t local_steps_for(const ClientConfig& cfg, int64_t client_samples) {
+  if (cfg.local_steps > 0) return cfg.local_steps;
+  const int64_t per_epoch = (client_samples + cfg.batch_size - 1) / cfg.batch_size;
+  return per_epoch * cfg.local_epochs;
+}
+
+LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientConfig& cfg,
+                           int max_clients, uint64_t seed)
+    : be_(be),
+      layout_(layout),
+      cfg_(cfg),
+      max_clients_(max_clients),
+      seed_(seed),
+      B_(cfg.batch_size) {
+  const size_t P = layout.num_params;
+  const size_t K = max_clients;
+  params_ = DeviceBuffer<float>(be, K * P);
+  grad_ = DeviceBuffer<float>(be, K * P);
+  if (cfg.momentum > 0.0) velocity_ = DeviceBuffer<float>(be, K * P);
+  loss_acc_ = DeviceBuffer<float>(be, K);
+  idx_dev_ = DeviceBuffer<int64_t>(be, K * B_);
+  w_dev_ = DeviceBuffer<float>(be, K * B_);
+  scale_dev_ = DeviceBuffer<float>(be, K);
+  y_batch_ = DeviceBuffer<int32_t>(be, K * B_);
+  acts_ = ActivationBuffers(be, layout, int64_t(K) * B_);
+  idx_.resize(K * B_);
+  w_.resize(K * B_);
+  scale_.resize(K);
+  perm_.resize(K);
+}
+
+void LocalTrainer::draw_batches(const Federation& fed, const int* clients, int K_active,
+                                int64_t step, int round, std::vector<int64_t>& seen) {
+  for (int k = 0; k < K_active; ++k) {
+    const int c = clients[k];
+    const int64_t n = fed.client_size(c), first = fed.offsets[c];
+    const int64_t per_epoch = (n + B_ - 1) / B_;
+    const int64_t epoch = step / per_epoch, j = step % per_epoch;
+    auto& perm = perm_[k];
+    if (j == 0) {  // a new local epoch: a fresh shuffle of the client's rows
+      perm.resize(n);
+      std::iota(perm.begin(), perm.end(), first);
+      Stream rng(seed_, RngPurpose::BatchOrder, uint32_t(round), uint32_t(c), uint32_t(epoch));
+      for (int64_t i = n - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);
+    }
+    const int64_t begin = j * B_, len = std::min<int64_t>(B_, n - begin);
+    for (int i = 0; i < B_; ++i) {
+      const bool real = i < len;
+      idx_[int64_t(k) * B_ + i] = real ? perm[begin + i] : -1;
+      w_[int64_t(k) * B_ + i] = real ? 1.0f : 0.0f;
+    }
+    scale_[k] = 1.0f / float(len);
+    seen[k] += len;
+  }
+}
+
+ChunkResult LocalTrainer::train(const Federation& fed, const float* x, const int32_t* y,
+                                const float* global, const int* clients, int K, int round) {
+  if (K > max_clients_) throw BackendError("LocalTrainer: chunk larger than allocated");
+  const int64_t P = layout_.num_params;
+  const int d = layout_.inputs(), C = layout_.outputs();
+  std::vector<int64_t> steps(K);
+  for (int k = 0; k < K; ++k) steps[k] = local_steps_for(cfg_, fed.client_size(clients[k]));
+
+  be_.broadcast_rows(params_.get(), global, K, P);
+  if (velocity_.get()) be_.fill(velocity_.get(), 0.0f, size_t(K) * P);
+  be_.fill(loss_acc_.get(), 0.0f, K);
+  const SgdParams sgd{float(cfg_.lr), float(cfg_.momentum), float(cfg_.weight_decay),
+                      float(cfg_.prox_mu)};
+
+  ChunkResult result;
+  result.samples_seen.assign(K, 0);
+  int K_active = K;
+  for (int64_t s = 0; s < steps[0]; ++s) {
+    while (K_active > 0 && steps[K_active - 1] <= s) --K_active;  // sorted: finished = suffix
+    const int64_t rows = int64_t(K_active) * B_;
+    draw_batches(fed, clients, K_active, s, round, result.samples_seen);
+    idx_dev_.upload(idx_.data(), rows);
+    w_dev_.upload(w_.data(), rows);
+    scale_dev_.upload(scale_.data(), K_active);
+
+    be_.gather_rows(acts_.acts[0].get(), y_batch_.get(), x, y, idx_dev_.get(), rows, d);
+    forward(be_, layout_, params_.get(), P, K_active, B_, acts_);
+    float* logits = acts_.acts.back().get();
+    be_.softmax_xent_backward(logits, loss_acc_.get(), logits, y_batch_.get(), w_dev_.get(),
+                              scale_dev_.get(), K_active, B_, C);
+    backward(be_, layout_, params_.get(), P, K_active, B_, acts_, grad_.get(), P);
+    be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K_active, P);
+  }
+
+  std::vector<float> loss(K);
+  loss_acc_.download(loss.data(), K);
+  result.loss_sum.assign(loss.begin(), loss.end());
+  return result;
+}
+
+}  // namespace fedsim

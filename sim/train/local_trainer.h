@@ -1,0 +1,68 @@
+// LocalTrainer: local SGD of a chunk of the cohort, in lockstep, as batched Backend ops.
+//
+// The chunk's clients are sorted by their number of local steps (descending), so at step s the
+// active clients are a prefix of the chunk and finished clients simply drop out of the batched ops.
+// Each step's batch is padded to [K, batch_size] with per-sample weight 0 on the padding.
+// Batches: for each local epoch, a fresh permutation of the client's samples drawn from the
+// counter-based stream (seed, BatchOrder, round, client, epoch): independent of chunking and
+// threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/backend/backend.h"
+#include "sim/data/dataset.h"
+#include "sim/model/model_layout.h"
+#include "sim/scenario.h"
+#include "sim/train/model_ops.h"
+
+namespace fedsim {
+
+// Number of local steps client c takes in a round.
+int64_t local_steps_for(const ClientConfig& cfg, int64_t client_samples);
+
+struct ChunkResult {
+  std::vector<double> loss_sum;       // [K] sum of per-sample training losses over all local steps
+  std::vector<int64_t> samples_seen;  // [K] samples processed over all local steps
+};
+
+class LocalTrainer {
+ public:
+  // max_clients: the largest chunk this trainer will be asked to train.
+  LocalTrainer(Backend& be, const ModelLayout& layout, const ClientConfig& cfg, int max_clients,
+               uint64_t seed);
+
+  // Trains clients[0..K) (sorted by local steps, descending) from `global` [P] on the resident
+  // training data (x [N, d], y [N]). Their final weights are left in params() [K, P].
+  ChunkResult train(const Federation& fed, const float* x, const int32_t* y, const float* global,
+                    const int* clients, int K, int round);
+
+  float* params() { return params_.get(); }
+  int64_t num_params() const { return layout_.num_params; }
+
+ private:
+  // Fills idx_/w_/scale_ for step s of the first K_active clients; returns rows seen per client.
+  void draw_batches(const Federation& fed, const int* clients, int K_active, int64_t step,
+                    int round, std::vector<int64_t>& seen);
+
+  Backend& be_;
+  ModelLayout layout_;
+  ClientConfig cfg_;
+  int max_clients_;
+  uint64_t seed_;
+  int B_;
+
+  DeviceBuffer<float> params_, grad_, velocity_, loss_acc_;
+  DeviceBuffer<int64_t> idx_dev_;
+  DeviceBuffer<float> w_dev_, scale_dev_;
+  DeviceBuffer<int32_t> y_batch_;
+  ActivationBuffers acts_;
+
+  // host staging, reused every step
+  std::vector<int64_t> idx_;
+  std::vector<float> w_, scale_;
+  std::vector<std::vector<int64_t>> perm_;  // per chunk slot: the current epoch's permutation
+};
+
+}  // namespace fedsim

@@ -1,0 +1,36 @@
+// Forward and backward passes of a dense model over a cohort, written once over the Backend ops.
+//
+// Shapes: K clients, B rows each. acts[0] is the input X [K, B, d]; acts[l + 1] is the output of
+// layer l, [K, B, out_l] (after ReLU for hidden layers; logits for the last). Client k's parameters
+// are params + k * param_stride (param_stride = 0 shares one model across the batch, e.g.
+// evaluation).
+#pragma once
+
+#include <vector>
+
+#include "sim/backend/backend.h"
+#include "sim/model/model_layout.h"
+
+namespace fedsim {
+
+// Activation buffers for up to K_max x B_max rows, allocated once and reused every step.
+struct ActivationBuffers {
+  std::vector<DeviceBuffer<float>> acts;  // [L + 1], acts[l]: [K_max, B_max, width_l]
+  DeviceBuffer<float> scratch[2];         // [K_max, B_max, max width]: backward ping-pong
+  ActivationBuffers() = default;
+  ActivationBuffers(Backend& be, const ModelLayout& layout, int64_t rows);
+};
+
+// Fills acts[1..L] from acts[0].
+void forward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
+             int K, int B, ActivationBuffers& buf);
+
+// Given dlogits [K, B, C] (stored in place of acts[L]), writes the gradient of every parameter to
+// grad + k * grad_stride. Overwrites the scratch buffers.
+void backward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
+              int K, int B, ActivationBuffers& buf, float* grad, int64_t grad_stride);
+
+// FLOPs of one forward + backward over `rows` rows (the GEMMs only), for benchmarks.
+double train_step_flops(const ModelLayout& layout, int64_t rows);
+
+}  // namespace fedsim
