@@ -1,0 +1,97 @@
+// Local-training throughput of the CPU backend against this machine's OpenBLAS SGEMM peak.
+//
+// BM_SgemmPeak measures the large-GEMM limit (all cores). BM_LocalTraining trains one round of a
+// cohort in lockstep (the default scenario's shapes: 100 clients, batch 32, MLP 24-128-128-2) and
+// reports GFLOP/s for the GEMM FLOPs a step must do, and that as a fraction of the peak measured in
+// this same run (counter frac_of_sgemm_peak). Run: build/bench/bench_training
+#include <benchmark/benchmark.h>
+#include <cblas.h>
+#include <omp.h>
+
+#include <chrono>
+#include <random>
+
+#include "sim/backend/cpu_backend.h"
+#include "sim/train/local_trainer.h"
+
+using namespace fedsim;
+
+namespace {
+
+double g_peak_gflops = 0.0;
+
+double measure_sgemm_gflops(int n, int threads, int reps) {
+  openblas_set_num_threads(threads);
+  std::vector<float> a(size_t(n) * n, 1.0f), b(size_t(n) * n, 0.5f), c(size_t(n) * n);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a.data(), n, b.data(), n, 0,
+              c.data(), n);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < reps; ++r)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a.data(), n, b.data(), n, 0,
+                c.data(), n);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return 2.0 * n * n * double(n) * reps / s / 1e9;
+}
+
+void BM_SgemmPeak(benchmark::State& state) {
+  const int n = int(state.range(0));
+  double best = 0;
+  for (auto _ : state) best = std::max(best, measure_sgemm_gflops(n, omp_get_num_procs(), 3));
+  state.counters["GFLOPs"] = best;
+  g_peak_gflops = std::max(g_peak_gflops, best);
+}
+BENCHMARK(BM_SgemmPeak)->Arg(1024)->Arg(2048)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+Federation random_federation(int clients, int per_client, int d) {
+  std::mt19937 gen(1);
+  std::normal_distribution<float> nd;
+  Federation f;
+  f.train.n = int64_t(clients) * per_client;
+  f.train.d = d;
+  f.train.classes = 2;
+  f.train.x.resize(size_t(f.train.n) * d);
+  for (auto& v : f.train.x) v = nd(gen);
+  f.train.y.resize(f.train.n);
+  for (auto& v : f.train.y) v = gen() & 1;
+  for (int c = 0; c <= clients; ++c) f.offsets.push_back(int64_t(c) * per_client);
+  return f;
+}
+
+void BM_LocalTraining(benchmark::State& state) {
+  const int K = int(state.range(0)), B = int(state.range(1)), per_client = 128, d = 24;
+  CpuBackend be;
+  const Federation fed = random_federation(K, per_client, d);
+  ModelConfig mc;
+  mc.hidden = {128, 128};
+  const ModelLayout layout = make_layout(mc, d, 2);
+  ClientConfig cc;
+  cc.batch_size = B;
+  LocalTrainer trainer(be, layout, cc, K, 1);
+  const auto global = init_parameters(layout, 1);
+  std::vector<int> clients(K);
+  for (int k = 0; k < K; ++k) clients[k] = k;
+  const int64_t steps = local_steps_for(cc, per_client);
+  const double flops = train_step_flops(layout, int64_t(K) * B) * steps;
+  int round = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    trainer.train(fed, fed.train.x.data(), fed.train.y.data(), global.data(), clients.data(), K,
+                  ++round);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const double gflops = flops * double(state.iterations()) / seconds / 1e9;
+  state.counters["GFLOPs"] = gflops;
+  state.counters["params"] = double(layout.num_params);
+  if (g_peak_gflops > 0) state.counters["frac_of_sgemm_peak"] = gflops / g_peak_gflops;
+}
+BENCHMARK(BM_LocalTraining)
+    ->Args({100, 32})
+    ->Args({100, 64})
+    ->Args({1000, 32})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
