@@ -1,8 +1,9 @@
 // Scenario: the validated, immutable description of one experiment.
 //
-// A scenario is read from TOML (see docs/scenario.md for every key), validated completely before any
-// work starts, and then only read. Every field has a default, so an empty file is a valid scenario.
-// Errors are reported as ScenarioError, whose message names the file, line, key and what was expected.
+// A scenario is read from TOML (see docs/scenario.md for every key), validated completely before
+// any work starts, and then only read. Every field has a default, so an empty file is a valid
+// scenario. Errors are reported as ScenarioError, whose message names the file, line, key and what
+// was expected.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +43,8 @@ struct DataConfig {
   DataSource source = DataSource::Synthetic;
   // synthetic
   SyntheticTask task = SyntheticTask::Purchase;
-  int64_t samples = 125000;  // total, before the test split
-  int shops = 1000;          // natural clients of the synthetic generator
+  int64_t samples = 125000;      // total, before the test split
+  int shops = 1000;              // natural clients of the synthetic generator
   double shop_size_sigma = 1.0;  // lognormal sigma of shop sizes
   double category_alpha = 0.5;   // Dirichlet concentration of each shop's category mix
   double fraud_rate = 0.01;      // fraud task: fraction of fraudulent sessions
@@ -90,8 +91,9 @@ struct ServerConfig {
   double beta1 = 0.9;     // fedadam | fedyogi
   double beta2 = 0.99;    // fedadam | fedyogi
   double tau = 1e-3;      // fedadam | fedyogi | fedadagrad: adaptivity
-  int clients_per_round = 100;  // fixed-size sampling without replacement (used if sampling_rate == 0)
-  double sampling_rate = 0.0;   // > 0: Poisson sampling, each client independently with this rate
+  int clients_per_round =
+      100;  // fixed-size sampling without replacement (used if sampling_rate == 0)
+  double sampling_rate = 0.0;  // > 0: Poisson sampling, each client independently with this rate
   Weighting weighting = Weighting::Samples;
 };
 
@@ -125,7 +127,8 @@ const std::string& default_scenario_text();
 // applied before validation. Throws ScenarioError.
 Scenario parse_scenario(const std::string& text, const std::string& path,
                         const std::vector<std::string>& overrides = {});
-Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides = {});
+Scenario load_scenario_file(const std::string& path,
+                            const std::vector<std::string>& overrides = {});
 
 // The fully resolved scenario (every key, defaults filled in) as TOML text.
 std::string resolved_toml(const Scenario& s);

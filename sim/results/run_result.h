@@ -15,16 +15,18 @@ namespace fedsim {
 
 enum class RunStatus { Running, Complete, Interrupted, Diverged, Failed };
 const char* to_string(RunStatus s);
+// Inverse of to_string; throws std::invalid_argument for an unknown name.
+RunStatus run_status_from_string(const std::string& s);
 
 struct RoundRecord {
-  int round = 0;               // 1-based
-  double train_loss = 0.0;     // mean local training loss over the cohort's samples
+  int round = 0;            // 1-based
+  double train_loss = 0.0;  // mean local training loss over the cohort's samples
   int clients_sampled = 0;
-  int clients_dropped = 0;     // secure aggregation dropouts (0 until secagg lands)
-  double update_norm = 0.0;    // L2 norm of the aggregated update before the server step
+  int clients_dropped = 0;   // secure aggregation dropouts (0 until secagg lands)
+  double update_norm = 0.0;  // L2 norm of the aggregated update before the server step
   double mean_client_update_norm = 0.0;
   double epsilon = std::numeric_limits<double>::quiet_NaN();  // NaN: no privacy
-  double wall_time_s = 0.0;    // this round's wall time
+  double wall_time_s = 0.0;                                   // this round's wall time
 };
 
 struct EvalRecord {

@@ -1,0 +1,268 @@
+// Result files: RunResult <-> HDF5, in the layout of docs/results-format.md (format_version 1).
+//
+// Writing is atomic (h5::write_atomically): a crash or a full disk never leaves a half-written file
+// under the final name. read_results is the exact inverse of write_results; every field
+// round-trips, NaN included.
+#include "sim/results/results_writer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <stdexcept>
+
+#include "sim/results/h5_file.h"
+
+namespace fedsim {
+namespace {
+
+constexpr int32_t kFormatVersion = 1;
+
+// One column of a table of records, as a vector of T.
+template <typename T, typename Row, typename F>
+std::vector<T> column(const std::vector<Row>& rows, F field) {
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(static_cast<T>(field(r)));
+  return out;
+}
+
+// Reads a 1-D column and checks it has the table's length n (set by the first column read).
+template <typename T>
+std::vector<T> read_column(hid_t g, const std::string& name, size_t* n, bool first) {
+  auto v = h5::read_vector<T>(g, name);
+  if (first) *n = v.size();
+  if (v.size() != *n) h5::fail(g, name, "length differs from the other columns");
+  return v;
+}
+
+void write_rounds(hid_t root, const std::vector<RoundRecord>& rs) {
+  h5::Group g = h5::create_group(root, "rounds");
+  h5::write_vector(g.id(), "round", column<int32_t>(rs, [](auto& r) { return r.round; }));
+  h5::write_vector(g.id(), "train_loss", column<double>(rs, [](auto& r) { return r.train_loss; }));
+  h5::write_vector(g.id(), "update_norm",
+                   column<double>(rs, [](auto& r) { return r.update_norm; }));
+  h5::write_vector(g.id(), "mean_client_update_norm",
+                   column<double>(rs, [](auto& r) { return r.mean_client_update_norm; }));
+  h5::write_vector(g.id(), "epsilon", column<double>(rs, [](auto& r) { return r.epsilon; }));
+  h5::write_vector(g.id(), "wall_time_s",
+                   column<double>(rs, [](auto& r) { return r.wall_time_s; }));
+  h5::write_vector(g.id(), "clients_sampled",
+                   column<int32_t>(rs, [](auto& r) { return r.clients_sampled; }));
+  h5::write_vector(g.id(), "clients_dropped",
+                   column<int32_t>(rs, [](auto& r) { return r.clients_dropped; }));
+}
+
+std::vector<RoundRecord> read_rounds(hid_t root) {
+  h5::Group g = h5::open_group(root, "rounds");
+  size_t n = 0;
+  const auto round = read_column<int32_t>(g.id(), "round", &n, true);
+  const auto loss = read_column<double>(g.id(), "train_loss", &n, false);
+  const auto norm = read_column<double>(g.id(), "update_norm", &n, false);
+  const auto client_norm = read_column<double>(g.id(), "mean_client_update_norm", &n, false);
+  const auto eps = read_column<double>(g.id(), "epsilon", &n, false);
+  const auto wall = read_column<double>(g.id(), "wall_time_s", &n, false);
+  const auto sampled = read_column<int32_t>(g.id(), "clients_sampled", &n, false);
+  const auto dropped = read_column<int32_t>(g.id(), "clients_dropped", &n, false);
+  std::vector<RoundRecord> rs(n);
+  for (size_t i = 0; i < n; ++i) {
+    RoundRecord& r = rs[i];
+    r.round = round[i];
+    r.train_loss = loss[i];
+    r.clients_sampled = sampled[i];
+    r.clients_dropped = dropped[i];
+    r.update_norm = norm[i];
+    r.mean_client_update_norm = client_norm[i];
+    r.epsilon = eps[i];
+    r.wall_time_s = wall[i];
+  }
+  return rs;
+}
+
+void write_evals(hid_t root, const std::vector<EvalRecord>& es) {
+  h5::Group g = h5::create_group(root, "eval");
+  h5::write_vector(g.id(), "round", column<int32_t>(es, [](auto& e) { return e.round; }));
+  h5::write_vector(g.id(), "accuracy", column<double>(es, [](auto& e) { return e.accuracy; }));
+  h5::write_vector(g.id(), "loss", column<double>(es, [](auto& e) { return e.loss; }));
+  h5::write_vector(g.id(), "auc", column<double>(es, [](auto& e) { return e.auc; }));
+}
+
+std::vector<EvalRecord> read_evals(hid_t root) {
+  h5::Group g = h5::open_group(root, "eval");
+  size_t n = 0;
+  const auto round = read_column<int32_t>(g.id(), "round", &n, true);
+  const auto acc = read_column<double>(g.id(), "accuracy", &n, false);
+  const auto loss = read_column<double>(g.id(), "loss", &n, false);
+  const auto auc = read_column<double>(g.id(), "auc", &n, false);
+  std::vector<EvalRecord> es(n);
+  for (size_t i = 0; i < n; ++i) {
+    es[i].round = round[i];
+    es[i].accuracy = acc[i];
+    es[i].loss = loss[i];
+    es[i].auc = auc[i];
+  }
+  return es;
+}
+
+// label_counts is [clients, classes]; an empty histogram is stored as [0, classes].
+void write_clients(hid_t root, const ClientStats& c) {
+  h5::Group g = h5::create_group(root, "clients");
+  const hsize_t classes = c.classes > 0 ? static_cast<hsize_t>(c.classes) : 0;
+  const hsize_t rows = c.label_counts.empty() ? 0 : c.num_samples.size();
+  h5::write_vector(g.id(), "num_samples", c.num_samples);
+  h5::write_matrix(g.id(), "label_counts", c.label_counts, rows, classes);
+  h5::write_vector(g.id(), "final_accuracy", c.final_accuracy);
+  h5::write_vector(g.id(), "final_loss", c.final_loss);
+  h5::write_attr<int32_t>(g.id(), "classes", c.classes);
+  h5::write_attr(g.id(), "accuracy_mean", c.accuracy_mean);
+  h5::write_attr(g.id(), "accuracy_p10", c.accuracy_p10);
+  h5::write_attr(g.id(), "accuracy_worst", c.accuracy_worst);
+}
+
+ClientStats read_clients(hid_t root) {
+  h5::Group g = h5::open_group(root, "clients");
+  ClientStats c;
+  c.classes = h5::read_attr<int32_t>(g.id(), "classes");
+  c.num_samples = h5::read_vector<int64_t>(g.id(), "num_samples");
+  hsize_t rows = 0, cols = 0;
+  c.label_counts = h5::read_matrix<int64_t>(g.id(), "label_counts", &rows, &cols);
+  if ((rows != 0 && rows != c.num_samples.size()) ||
+      cols != static_cast<hsize_t>(std::max(c.classes, 0))) {
+    h5::fail(g.id(), "label_counts", "shape does not match num_samples and classes");
+  }
+  c.final_accuracy = h5::read_vector<float>(g.id(), "final_accuracy");
+  c.final_loss = h5::read_vector<float>(g.id(), "final_loss");
+  c.accuracy_mean = h5::read_attr<double>(g.id(), "accuracy_mean");
+  c.accuracy_p10 = h5::read_attr<double>(g.id(), "accuracy_p10");
+  c.accuracy_worst = h5::read_attr<double>(g.id(), "accuracy_worst");
+  return c;
+}
+
+void write_model(hid_t root, const ModelLayout& layout, const std::vector<float>& weights) {
+  h5::Group g = h5::create_group(root, "model");
+  const auto& ls = layout.layers;
+  h5::write_vector(g.id(), "weights", weights);
+  h5::write_strings(g.id(), "layer_names", column<std::string>(ls, [](auto& l) { return l.name; }));
+  h5::write_vector(g.id(), "layer_in", column<int32_t>(ls, [](auto& l) { return l.in; }));
+  h5::write_vector(g.id(), "layer_out", column<int32_t>(ls, [](auto& l) { return l.out; }));
+  h5::write_vector(g.id(), "w_offset", column<int64_t>(ls, [](auto& l) { return l.w_offset; }));
+  h5::write_vector(g.id(), "b_offset", column<int64_t>(ls, [](auto& l) { return l.b_offset; }));
+  h5::write_vector(g.id(), "activation",
+                   column<int8_t>(ls, [](auto& l) { return l.activation ? 1 : 0; }));
+  h5::write_attr<int64_t>(g.id(), "num_params", layout.num_params);
+}
+
+void read_model(hid_t root, ModelLayout* layout, std::vector<float>* weights) {
+  h5::Group g = h5::open_group(root, "model");
+  *weights = h5::read_vector<float>(g.id(), "weights");
+  const auto names = h5::read_strings(g.id(), "layer_names");
+  size_t n = names.size();
+  const auto in = read_column<int32_t>(g.id(), "layer_in", &n, false);
+  const auto out = read_column<int32_t>(g.id(), "layer_out", &n, false);
+  const auto w_off = read_column<int64_t>(g.id(), "w_offset", &n, false);
+  const auto b_off = read_column<int64_t>(g.id(), "b_offset", &n, false);
+  const auto act = read_column<int8_t>(g.id(), "activation", &n, false);
+  layout->layers.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    DenseLayer& l = layout->layers[i];
+    l.name = names[i];
+    l.in = in[i];
+    l.out = out[i];
+    l.w_offset = w_off[i];
+    l.b_offset = b_off[i];
+    l.activation = act[i] != 0;
+  }
+  layout->num_params = h5::read_attr<int64_t>(g.id(), "num_params");
+}
+
+void write_run(hid_t root, const RunResult& r) {
+  h5::write_attr(root, "format_version", kFormatVersion);
+  h5::write_string_attr(root, "fedsim_version", r.fedsim_version);
+  h5::write_string_attr(root, "git_commit", r.git_commit);
+  h5::write_string_attr(root, "backend", r.backend);
+  h5::write_string_attr(root, "device", r.device);
+  h5::write_attr<uint64_t>(root, "seed", r.seed);
+  h5::write_string_attr(root, "status", to_string(r.status));
+  h5::write_string_attr(root, "status_message", r.status_message);
+  h5::write_string_attr(root, "start_time", r.start_time);
+  h5::write_string_attr(root, "end_time", r.end_time);
+  h5::write_attr(root, "wall_time_s", r.wall_time_s);
+  {
+    h5::Group g = h5::create_group(root, "scenario");
+    h5::write_string(g.id(), "text", r.scenario_text);
+    h5::write_string(g.id(), "resolved", r.scenario_resolved);
+    h5::write_string_attr(g.id(), "path", r.scenario_path);
+  }
+  write_rounds(root, r.rounds);
+  write_evals(root, r.evals);
+  write_clients(root, r.clients);
+  write_model(root, r.layout, r.weights);
+}
+
+}  // namespace
+
+void check_output_writable(const std::string& path, bool force) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw ResultsError("no output path given");
+  std::error_code ec;
+  const auto st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw ResultsError(path + " is a directory, not a result file");
+  if (fs::exists(st) && !force) throw ResultsError(path + " exists; pass --force to overwrite it");
+  // The nearest existing ancestor must be a directory we may create entries in.
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir.parent_path() != dir) {
+    dir = dir.parent_path();
+  }
+  if (!fs::exists(dir, ec)) dir = ".";
+  if (!fs::is_directory(dir, ec)) {
+    throw ResultsError("cannot write " + path + ": " + dir.string() + " is not a directory");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw ResultsError("cannot write " + path + ": directory " + dir.string() + " is not writable");
+  }
+}
+
+void write_results(const std::string& path, const RunResult& result, bool force) {
+  h5::write_atomically(path, force, [&](hid_t root) { write_run(root, result); });
+}
+
+RunResult read_results(const std::string& path) {
+  const auto lock = h5::lock_library();
+  h5::File file = h5::open_file(path);
+  const hid_t root = file.id();
+  const int32_t version = h5::read_attr<int32_t>(root, "format_version");
+  if (version != kFormatVersion) {
+    throw ResultsError(path + ": unsupported format_version " + std::to_string(version) +
+                       " (this fedsim reads " + std::to_string(kFormatVersion) + ")");
+  }
+  RunResult r;
+  r.fedsim_version = h5::read_string_attr(root, "fedsim_version");
+  r.git_commit = h5::read_string_attr(root, "git_commit");
+  r.backend = h5::read_string_attr(root, "backend");
+  r.device = h5::read_string_attr(root, "device");
+  r.seed = h5::read_attr<uint64_t>(root, "seed");
+  const std::string status = h5::read_string_attr(root, "status");
+  try {
+    r.status = run_status_from_string(status);
+  } catch (const std::invalid_argument& e) {
+    throw ResultsError(path + ": " + e.what());
+  }
+  r.status_message = h5::read_string_attr(root, "status_message");
+  r.start_time = h5::read_string_attr(root, "start_time");
+  r.end_time = h5::read_string_attr(root, "end_time");
+  r.wall_time_s = h5::read_attr<double>(root, "wall_time_s");
+  {
+    h5::Group g = h5::open_group(root, "scenario");
+    r.scenario_text = h5::read_string(g.id(), "text");
+    r.scenario_resolved = h5::read_string(g.id(), "resolved");
+    r.scenario_path = h5::read_string_attr(g.id(), "path");
+  }
+  r.rounds = read_rounds(root);
+  r.evals = read_evals(root);
+  r.clients = read_clients(root);
+  read_model(root, &r.layout, &r.weights);
+  return r;
+}
+
+}  // namespace fedsim

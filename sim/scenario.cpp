@@ -1,0 +1,377 @@
+// Parsing a scenario: TOML text (+ --set overrides) -> a fully validated Scenario.
+// Steps: parse the TOML; check every section and key is known (with "did you mean"); apply the
+// overrides; read each key with its type and range; cross-key checks; resolve and check files.
+// Every failure is one ScenarioError naming file, line and key (format in scenario_reader.h).
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <string>
+
+#include "sim/scenario.h"
+#include "sim/scenario_keys.h"
+#include "sim/scenario_reader.h"
+
+namespace fedsim {
+namespace {
+
+namespace fs = std::filesystem;
+using scenario_detail::Reader;
+namespace sd = scenario_detail;
+
+constexpr const char* kOverride = "--set";
+
+std::string at(const std::string& file, const toml::node& n) {
+  return file + ":" + std::to_string(std::max<int64_t>(1, n.source().begin.line));
+}
+
+std::string section_list() {
+  std::string s;
+  for (std::string_view sec : sd::sections())
+    s += (s.empty() ? "[" : ", [") + std::string(sec) + "]";
+  return s;
+}
+
+// "key 'a.b': unknown key (did you mean 'a.c'?)", or the valid keys when nothing is close.
+std::string unknown_key(std::string_view section, std::string_view key) {
+  const std::string full =
+      section.empty() ? std::string(key) : std::string(section) + "." + std::string(key);
+  std::string msg = "key '" + full + "': unknown key";
+  if (std::string s = sd::suggest_key(section, key); !s.empty()) {
+    return msg + " (did you mean '" + s + "'?)";
+  }
+  if (!sd::is_section(section))
+    return msg + "; keys belong in one of the sections " + section_list();
+  msg += "; the keys of [" + std::string(section) + "] are ";
+  bool first = true;
+  for (const sd::KeySpec& k : sd::keys()) {
+    if (k.section != section) continue;
+    msg += (first ? "" : ", ") + std::string(k.key);
+    first = false;
+  }
+  return msg;
+}
+
+std::string unknown_section(std::string_view section) {
+  std::string msg = "section [" + std::string(section) + "]: unknown section";
+  if (std::string s = sd::suggest_section(section); !s.empty()) {
+    return msg + " (did you mean [" + s + "]?)";
+  }
+  return msg + "; the sections are " + section_list();
+}
+
+// Checks that the document holds only known sections and keys, and records where each key is.
+// Of several problems the one nearest the top of the file is reported (tables iterate by name).
+void collect_file_keys(const toml::table& doc, const std::string& file, Reader& r) {
+  int64_t first_line = INT64_MAX;
+  std::string first_error;
+  auto note = [&](const toml::node& n, const std::string& msg) {
+    const int64_t line = n.source().begin.line;
+    if (line < first_line) {
+      first_line = line;
+      first_error = at(file, n) + ": " + msg;
+    }
+  };
+  for (const auto& [k, n] : doc) {
+    const std::string section(k.str());
+    if (!sd::is_section(section)) {
+      note(n, n.is_table() ? unknown_section(section) : unknown_key("", section));
+      continue;
+    }
+    if (!n.is_table()) {
+      note(n, "key '" + section + "': expected a section [" + section + "], got " +
+                  sd::describe_typed(n));
+      continue;
+    }
+    r.set_section_line(section, n.source().begin.line);
+    for (const auto& [kk, nn] : *n.as_table()) {
+      const std::string key(kk.str());
+      if (!sd::find_key(section, key)) {
+        note(nn, unknown_key(section, key));
+      } else {
+        r.set(section + "." + key, &nn, at(file, nn));
+      }
+    }
+  }
+  if (!first_error.empty()) throw ScenarioError(first_error);
+}
+
+std::string trim(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  return std::string(s.substr(b, s.find_last_not_of(" \t") - b + 1));
+}
+
+// One "--set section.key=value": the value is TOML ("0.1", "[64, 64]", "\"x\""); text that is
+// not TOML, or is not a string where the key takes a string, is taken as a plain string.
+// The parsed value is kept alive in `store` and recorded in the reader, replacing the file's.
+void apply_override(const std::string& text, Reader& r, std::deque<toml::table>& store) {
+  const std::string o = kOverride;
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) {
+    throw ScenarioError(o + ": '" + text + "': expected section.key=value");
+  }
+  const std::string full = trim(std::string_view(text).substr(0, eq));
+  const std::string value = trim(std::string_view(text).substr(eq + 1));
+  const auto dot = full.find('.');
+  if (dot == std::string::npos) {
+    std::string msg = o + ": key '" + full + "': expected section.key=value";
+    if (std::string s = sd::suggest_key("", full); !s.empty())
+      msg += " (did you mean '" + s + "'?)";
+    throw ScenarioError(msg);
+  }
+  const std::string section = full.substr(0, dot);
+  const std::string key = full.substr(dot + 1);
+  if (!sd::is_section(section)) {
+    const std::string s = sd::suggest_section(section);
+    std::string msg = o + ": key '" + full + "': unknown section [" + section + "]";
+    if (!s.empty() && sd::find_key(s, key)) {
+      msg += " (did you mean '" + s + "." + key + "'?)";
+    } else if (!s.empty()) {
+      msg += " (did you mean [" + s + "]?)";
+    } else {
+      msg += "; the sections are " + section_list();
+    }
+    throw ScenarioError(msg);
+  }
+  const sd::KeySpec* spec = sd::find_key(section, key);
+  if (!spec) throw ScenarioError(o + ": " + unknown_key(section, key));
+
+  toml::table t;
+  try {
+    t = toml::parse("v = " + value, o);
+  } catch (const toml::parse_error&) {
+    t.clear();
+  }
+  const toml::node* v = t.size() == 1 ? t.get("v") : nullptr;
+  if (!v || (spec->kind == sd::ValueKind::String && !v->is_string())) {
+    t.clear();
+    t.insert_or_assign("v", value);
+  }
+  store.push_back(std::move(t));
+  r.set(full, store.back().get("v"), o);
+}
+
+constexpr BackendKind kBackends[] = {BackendKind::Auto, BackendKind::Cpu, BackendKind::Cuda};
+constexpr DataSource kSources[] = {DataSource::Synthetic, DataSource::Csv};
+constexpr SyntheticTask kTasks[] = {SyntheticTask::Purchase, SyntheticTask::Fraud};
+constexpr PartitionScheme kSchemes[] = {PartitionScheme::Iid, PartitionScheme::Dirichlet,
+                                        PartitionScheme::Quantity, PartitionScheme::Natural};
+constexpr ModelKind kModels[] = {ModelKind::LogReg, ModelKind::Mlp};
+constexpr Activation kActivations[] = {Activation::Relu};
+constexpr ServerOptimizer kOptimizers[] = {ServerOptimizer::FedAvg, ServerOptimizer::FedAvgM,
+                                           ServerOptimizer::FedAdam, ServerOptimizer::FedYogi,
+                                           ServerOptimizer::FedAdagrad};
+constexpr Weighting kWeightings[] = {Weighting::Samples, Weighting::Uniform};
+constexpr const char* kAccountants[] = {"rdp", "pld"};
+
+void read_keys(const Reader& r, Scenario& s) {
+  using sd::above;
+  using sd::at_least;
+  RunConfig& run = s.run;
+  r.get("run.name", run.name, false);
+  r.get("run.seed", run.seed);
+  r.get("run.rounds", run.rounds, at_least(1));
+  r.get("run.eval_every", run.eval_every, at_least(1));
+  r.get_enum("run.backend", run.backend, kBackends);
+  r.get("run.output", run.output, false);
+
+  DataConfig& d = s.data;
+  r.get_enum("data.source", d.source, kSources);
+  r.get_enum("data.task", d.task, kTasks);
+  r.get("data.samples", d.samples, at_least(10));
+  r.get("data.shops", d.shops, at_least(1));
+  r.get("data.shop_size_sigma", d.shop_size_sigma, at_least(0));
+  r.get("data.category_alpha", d.category_alpha, above(0));
+  r.get("data.fraud_rate", d.fraud_rate, sd::open(0, 0.5));
+  r.get("data.path", d.path, true);
+  r.get("data.label_column", d.label_column, true);
+  r.get("data.client_column", d.client_column, true);
+  r.get("data.feature_columns", d.feature_columns);
+  r.get("data.id_columns", d.id_columns);
+  r.get("data.key_file", d.key_file, true);
+  r.get("data.test_fraction", d.test_fraction, sd::open(0, 1));
+  r.get("data.standardize", d.standardize);
+
+  PartitionConfig& p = s.partition;
+  r.get_enum("partition.scheme", p.scheme, kSchemes);
+  r.get("partition.clients", p.clients, at_least(1));
+  r.get("partition.alpha", p.alpha, above(0));
+  r.get("partition.quantity_sigma", p.quantity_sigma, at_least(0));
+  r.get("partition.min_samples", p.min_samples, at_least(1));
+
+  r.get_enum("model.kind", s.model.kind, kModels);
+  r.get("model.hidden", s.model.hidden, at_least(1));
+  r.get_enum("model.activation", s.model.activation, kActivations);
+
+  ClientConfig& c = s.client;
+  r.get("client.local_epochs", c.local_epochs, at_least(1));
+  r.get("client.local_steps", c.local_steps, at_least(0));
+  r.get("client.batch_size", c.batch_size, at_least(1));
+  r.get("client.lr", c.lr, above(0));
+  r.get("client.momentum", c.momentum, sd::closed_open(0, 1));
+  r.get("client.weight_decay", c.weight_decay, at_least(0));
+  r.get("client.prox_mu", c.prox_mu, at_least(0));
+
+  ServerConfig& v = s.server;
+  r.get_enum("server.optimizer", v.optimizer, kOptimizers);
+  r.get("server.lr", v.lr, above(0));
+  r.get("server.momentum", v.momentum, sd::closed_open(0, 1));
+  r.get("server.beta1", v.beta1, sd::closed_open(0, 1));
+  r.get("server.beta2", v.beta2, sd::closed_open(0, 1));
+  r.get("server.tau", v.tau, above(0));
+  r.get("server.clients_per_round", v.clients_per_round, at_least(1));
+  r.get("server.sampling_rate", v.sampling_rate, sd::closed(0, 1));
+  r.get_enum("server.weighting", v.weighting, kWeightings);
+
+  PrivacyConfig& pc = s.privacy;
+  if (const toml::node* n = r.node("privacy.mode")) {
+    if (!n->is_string()) r.fail("privacy.mode", "\"none\"", sd::describe_typed(*n));
+    const std::string& m = n->as_string()->get();
+    if (m != "none") {
+      r.fail("privacy.mode", "\"none\"",
+             sd::quote(m) + " (mode " + sd::quote(m) +
+                 " is reserved for the privacy issue; only \"none\" is implemented for now)");
+    }
+  }
+  r.get("privacy.noise_multiplier", pc.noise_multiplier, at_least(0));
+  r.get("privacy.clip", pc.clip, above(0));
+  r.get("privacy.delta", pc.delta, sd::open(0, 1));
+  r.get("privacy.target_epsilon", pc.target_epsilon, at_least(0));
+  if (int i = r.get_choice("privacy.accountant", kAccountants); i >= 0)
+    pc.accountant = kAccountants[i];
+}
+
+// What a required-but-absent (or empty) string key holds, for "got ...".
+std::string got_for_missing(const Reader& r, std::string_view key) {
+  return r.has(key) ? "\"\"" : "nothing";
+}
+
+// Checks that involve more than one key.
+void check_cross(const Reader& r, const Scenario& s) {
+  if (s.model.kind == ModelKind::Mlp && s.model.hidden.empty()) {
+    r.fail("model.hidden", "at least one hidden layer when model.kind = \"mlp\"", "[]");
+  }
+  const DataConfig& d = s.data;
+  if (d.source != DataSource::Csv) return;
+  const char* csv = " (required when data.source = \"csv\")";
+  if (d.path.empty())
+    r.fail("data.path", std::string("a CSV file path") + csv, got_for_missing(r, "data.path"));
+  if (d.label_column.empty()) {
+    r.fail("data.label_column", std::string("a column name") + csv,
+           got_for_missing(r, "data.label_column"));
+  }
+  if (s.partition.scheme == PartitionScheme::Natural && d.client_column.empty()) {
+    r.fail("data.client_column",
+           "a column name (required when data.source = \"csv\" and partition.scheme = "
+           "\"natural\": the natural clients come from this column)",
+           got_for_missing(r, "data.client_column"));
+  }
+  if (d.key_file.empty() && (!d.client_column.empty() || !d.id_columns.empty())) {
+    r.fail("data.key_file",
+           "an HMAC key file (required when data.client_column or data.id_columns is set)",
+           got_for_missing(r, "data.key_file"));
+  }
+  if (!d.client_column.empty() && d.client_column == d.label_column) {
+    r.fail("data.client_column", "a column other than the label column",
+           sd::quote(d.client_column));
+  }
+  for (const std::string& id : d.id_columns) {
+    if (id == d.label_column)
+      r.fail("data.id_columns", "columns other than the label column", sd::quote(id));
+  }
+  for (const std::string& f : d.feature_columns) {
+    const bool is_id = std::find(d.id_columns.begin(), d.id_columns.end(), f) != d.id_columns.end();
+    if (f == d.label_column || f == d.client_column || is_id) {
+      r.fail("data.feature_columns",
+             "columns other than the label, client and id columns (ids are never used raw)",
+             sd::quote(f));
+    }
+  }
+}
+
+// Directory that relative paths in the file are resolved against.
+fs::path base_dir(const std::string& path) {
+  if (path.empty() || path == "<default>" || path == "<string>") return fs::current_path();
+  const fs::path parent = fs::path(path).parent_path();
+  return fs::absolute(parent.empty() ? fs::path(".") : parent);
+}
+
+// Makes a path key absolute (relative to the scenario file, or to the current directory when it
+// came from --set) and, when `must_exist`, checks it names a readable regular file.
+void resolve_file(const Reader& r, const char* key, std::string& value, const fs::path& base,
+                  bool must_exist) {
+  if (value.empty()) return;
+  fs::path p(value);
+  if (p.is_relative()) p = (r.where(key) == kOverride ? fs::current_path() : base) / p;
+  p = p.lexically_normal();
+  if (!p.has_filename() && p != p.root_path()) p = p.parent_path();  // "dir/." -> "dir"
+  const std::string resolved = p.string();
+  if (must_exist) {
+    std::string problem;
+    errno = 0;
+    if (std::FILE* f = std::fopen(resolved.c_str(), "rb")) {
+      std::fclose(f);
+      std::error_code ec;
+      if (fs::is_directory(resolved, ec)) problem = "is a directory";
+    } else {
+      problem = std::strerror(errno);
+    }
+    if (!problem.empty()) {
+      r.fail(key, "an existing, readable file",
+             sd::quote(value) + " (" + resolved + ": " + problem + ")");
+    }
+  }
+  value = resolved;
+}
+
+}  // namespace
+
+Scenario parse_scenario(const std::string& text, const std::string& path,
+                        const std::vector<std::string>& overrides) {
+  const std::string file = path.empty() ? "<string>" : path;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    throw ScenarioError(file + ":" + std::to_string(b.line) + ":" + std::to_string(b.column) +
+                        ": TOML syntax error: " + std::string(e.description()));
+  }
+  Reader r(file);
+  collect_file_keys(doc, file, r);
+  std::deque<toml::table> override_values;
+  for (const std::string& o : overrides) apply_override(o, r, override_values);
+
+  Scenario s;
+  read_keys(r, s);
+  check_cross(r, s);
+  const fs::path base = base_dir(path);
+  const bool csv = s.data.source == DataSource::Csv;
+  resolve_file(r, "data.path", s.data.path, base, csv);
+  resolve_file(r, "data.key_file", s.data.key_file, base, csv);
+  s.source_path = path;
+  s.source_text = text;
+  return s;
+}
+
+Scenario load_scenario_file(const std::string& path, const std::vector<std::string>& overrides) {
+  errno = 0;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw ScenarioError(path + ": cannot read scenario file: " + std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const int err = std::ferror(f) ? errno : 0;
+  std::fclose(f);
+  if (err) throw ScenarioError(path + ": cannot read scenario file: " + std::strerror(err));
+  return parse_scenario(text, path, overrides);
+}
+
+}  // namespace fedsim
