@@ -151,9 +151,10 @@ int cmd_describe(const std::string& file, const std::vector<std::string>& overri
     return 2;
   }
   try {
-    const Federation fed = build_federation(s);
+    BuildInfo info;
+    const Federation fed = build_federation(s, &info);
     std::printf("scenario '%s' (%s)\n%s", s.run.name.c_str(), s.source_path.c_str(),
-                describe(summarize(fed)).c_str());
+                describe(summarize(fed, &info)).c_str());
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fedsim: %s: data: %s\n", s.source_path.c_str(), e.what());
