@@ -58,7 +58,8 @@ Federation random_federation(int clients, int per_client, int d) {
 }
 
 void BM_LocalTraining(benchmark::State& state) {
-  const int K = int(state.range(0)), B = int(state.range(1)), per_client = 128, d = 24;
+  const int K = int(state.range(0)), B = int(state.range(1)), chunk = int(state.range(2));
+  const int per_client = 128, d = 24;
   CpuBackend be;
   const Federation fed = random_federation(K, per_client, d);
   ModelConfig mc;
@@ -66,7 +67,7 @@ void BM_LocalTraining(benchmark::State& state) {
   const ModelLayout layout = make_layout(mc, d, 2);
   ClientConfig cc;
   cc.batch_size = B;
-  LocalTrainer trainer(be, layout, cc, K, 1);
+  LocalTrainer trainer(be, layout, cc, chunk, 1);
   const auto global = init_parameters(layout, 1);
   std::vector<int> clients(K);
   for (int k = 0; k < K; ++k) clients[k] = k;
@@ -76,8 +77,10 @@ void BM_LocalTraining(benchmark::State& state) {
   double seconds = 0;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    trainer.train(fed, fed.train.x.data(), fed.train.y.data(), global.data(), clients.data(), K,
-                  ++round);
+    ++round;
+    for (int k0 = 0; k0 < K; k0 += chunk)  // the cohort in chunks of `chunk` clients
+      trainer.train(fed, fed.train.x.data(), fed.train.y.data(), global.data(), clients.data() + k0,
+                    std::min(chunk, K - k0), round);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   const double gflops = flops * double(state.iterations()) / seconds / 1e9;
@@ -86,9 +89,13 @@ void BM_LocalTraining(benchmark::State& state) {
   if (g_peak_gflops > 0) state.counters["frac_of_sgemm_peak"] = gflops / g_peak_gflops;
 }
 BENCHMARK(BM_LocalTraining)
-    ->Args({100, 32})
-    ->Args({100, 64})
-    ->Args({1000, 32})
+    ->Args({100, 32, 100})
+    ->Args({100, 64, 100})
+    ->Args({1000, 32, 1000})
+    ->Args({1000, 32, 256})
+    ->Args({1000, 32, 128})
+    ->Args({1000, 32, 64})
+    ->Args({1000, 32, 32})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -12,9 +12,6 @@
 namespace fedsim {
 namespace {
 
-// Budget for the per-client buffers of one chunk (weights, gradients, momentum, activations).
-constexpr double kChunkBytes = 512.0 * 1024 * 1024;
-
 ServerParams server_params(const ServerConfig& c) {
   ServerParams p;
   p.rule = static_cast<ServerRule>(static_cast<int>(c.optimizer));
@@ -85,7 +82,7 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
                            : s_.server.clients_per_round;
   const double per_client =
       4.0 * (3.0 * P + 2.0 * s_.client.batch_size * (layout_.inputs() + 4 * layout_.max_width()));
-  chunk_ = std::clamp(int(kChunkBytes / per_client), 1,
+  chunk_ = std::clamp(int(double(be.chunk_bytes()) / per_client), 1,
                       std::max(1, std::min(expected, fed_.num_clients())));
   trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed);
   evaluator_ = std::make_unique<Evaluator>(be, layout_);

@@ -143,7 +143,8 @@ TEST_F(Cli, CtrlCFinishesTheRoundAndSavesAnInterruptedFile) {
 
 TEST_F(Cli, DivergenceStopsWithAClearMessageAndKeepsTheRounds) {
   const std::string out = path("div.h5");
-  const Cmd c = run_cmd("run " + kTiny + " --set client.lr=1e30 --set run.rounds=20 --output " + out);
+  const Cmd c =
+      run_cmd("run " + kTiny + " --set client.lr=1e30 --set run.rounds=20 --output " + out);
   EXPECT_EQ(c.code, 3) << c.out;
   EXPECT_NE(c.out.find("diverged"), std::string::npos) << c.out;
   const RunResult r = read_results(out);

@@ -199,7 +199,7 @@ TEST(ModelOps, GradientMatchesFiniteDifferences) {
   };
   loss_of(params);
   std::vector<float> grad(size_t(K) * P);
-  backward(be, layout, params.data(), P, K, B, buf, grad.data(), P);
+  backward(be, layout, params.data(), P, K, B, buf, GradientSink{grad.data(), P});
 
   const float eps = 1e-2f;
   for (int k = 0; k < K; ++k)

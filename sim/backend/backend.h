@@ -49,6 +49,9 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;    // "cpu" | "cuda"
   virtual std::string device() const = 0;  // human-readable description of the device
+  // Memory budget for the per-client buffers of one cohort chunk: large on a GPU (fill the device),
+  // cache-sized on a CPU (lockstep ops sweep every client of the chunk once per op).
+  virtual size_t chunk_bytes() const = 0;
 
   // ---- memory -------------------------------------------------------------------------------
   virtual void* alloc_bytes(size_t bytes) = 0;
@@ -90,9 +93,11 @@ class Backend {
                                      const int32_t* labels, const float* w, const float* scale,
                                      int K, int B, int C) = 0;
 
-  // grad_k[b_offset + j] = sum_i dz[k, i, j] for the bias of a layer.  dz: [K, B, n]
+  // g = grad + k * param_stride + b_offset: g[j] = beta * g[j] + alpha * sum_i dz[k, i, j], the
+  // bias gradient of a layer (alpha = 1, beta = 0), or a fused SGD step on the bias itself
+  // (alpha = -lr, beta = 1).  dz: [K, B, n]
   virtual void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
-                         int K, int B, int n) = 0;
+                         int K, int B, int n, float alpha, float beta) = 0;
 
   // ---- client updates -------------------------------------------------------------------------
   // For k < K: g = grad_k + wd * w_k + mu * (w_k - global); v_k = momentum * v_k + g (if momentum

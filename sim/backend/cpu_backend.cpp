@@ -143,14 +143,21 @@ void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const fl
 }
 
 void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
-                           int K, int B, int n) {
+                           int K, int B, int n, float alpha, float beta) {
+  constexpr int kCols = 512;  // column sums in blocks of kCols columns
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < K; ++k) {
     float* g = grad + k * param_stride + b_offset;
-    std::fill(g, g + n, 0.0f);
-    for (int i = 0; i < B; ++i) {
-      const float* row = dz + (int64_t(k) * B + i) * n;
-      for (int j = 0; j < n; ++j) g[j] += row[j];
+    float sum[kCols];
+    for (int j0 = 0; j0 < n; j0 += kCols) {
+      const int nj = std::min(kCols, n - j0);
+      std::fill(sum, sum + nj, 0.0f);
+      for (int i = 0; i < B; ++i) {
+        const float* row = dz + (int64_t(k) * B + i) * n + j0;
+        for (int j = 0; j < nj; ++j) sum[j] += row[j];
+      }
+      for (int j = 0; j < nj; ++j)  // beta == 0 overwrites (never reads uninitialised memory)
+        g[j0 + j] = (beta == 0.0f ? 0.0f : beta * g[j0 + j]) + alpha * sum[j];
     }
   }
 }

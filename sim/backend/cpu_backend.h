@@ -14,6 +14,7 @@ class CpuBackend final : public Backend {
   CpuBackend();
   std::string name() const override { return "cpu"; }
   std::string device() const override;
+  size_t chunk_bytes() const override { return size_t(32) << 20; }  // measured: bench_training
 
   void* alloc_bytes(size_t bytes) override;
   void free_bytes(void* p) noexcept override;
@@ -35,7 +36,7 @@ class CpuBackend final : public Backend {
                              const int32_t* labels, const float* w, const float* scale, int K,
                              int B, int C) override;
   void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz, int K, int B,
-                 int n) override;
+                 int n, float alpha, float beta) override;
   void sgd_update(float* params, const float* grad, float* velocity, const float* global,
                   const SgdParams& p, int K, int64_t P) override;
   void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;

@@ -25,7 +25,8 @@ LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientC
   const size_t P = layout.num_params;
   const size_t K = max_clients;
   params_ = DeviceBuffer<float>(be, K * P);
-  grad_ = DeviceBuffer<float>(be, K * P);
+  const bool plain_sgd = cfg.momentum == 0.0 && cfg.weight_decay == 0.0 && cfg.prox_mu == 0.0;
+  if (!plain_sgd) grad_ = DeviceBuffer<float>(be, K * P);
   if (cfg.momentum > 0.0) velocity_ = DeviceBuffer<float>(be, K * P);
   loss_acc_ = DeviceBuffer<float>(be, K);
   idx_dev_ = DeviceBuffer<int64_t>(be, K * B_);
@@ -78,6 +79,8 @@ ChunkResult LocalTrainer::train(const Federation& fed, const float* x, const int
   const SgdParams sgd{float(cfg_.lr), float(cfg_.momentum), float(cfg_.weight_decay),
                       float(cfg_.prox_mu)};
 
+  const bool plain_sgd = cfg_.momentum == 0.0 && cfg_.weight_decay == 0.0 && cfg_.prox_mu == 0.0;
+
   ChunkResult result;
   result.samples_seen.assign(K, 0);
   int K_active = K;
@@ -94,8 +97,13 @@ ChunkResult LocalTrainer::train(const Federation& fed, const float* x, const int
     float* logits = acts_.acts.back().get();
     be_.softmax_xent_backward(logits, loss_acc_.get(), logits, y_batch_.get(), w_dev_.get(),
                               scale_dev_.get(), K_active, B_, C);
-    backward(be_, layout_, params_.get(), P, K_active, B_, acts_, grad_.get(), P);
-    be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K_active, P);
+    if (plain_sgd) {  // fused: W -= lr * G inside the backward GEMMs, no gradient buffer
+      backward(be_, layout_, params_.get(), P, K_active, B_, acts_,
+               GradientSink{params_.get(), P, -sgd.lr, 1.0f});
+    } else {
+      backward(be_, layout_, params_.get(), P, K_active, B_, acts_, GradientSink{grad_.get(), P});
+      be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K_active, P);
+    }
   }
 
   std::vector<float> loss(K);

@@ -25,23 +25,28 @@ void forward(Backend& be, const ModelLayout& layout, const float* params, int64_
 }
 
 void backward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-              int K, int B, ActivationBuffers& buf, float* grad, int64_t grad_stride) {
+              int K, int B, ActivationBuffers& buf, const GradientSink& sink) {
   float* dz = buf.acts.back().get();  // dlogits, in place of the logits
   int next_scratch = 0;
   for (int li = int(layout.layers.size()) - 1; li >= 0; --li) {
     const DenseLayer& l = layout.layers[li];
     const float* a_in = buf.acts[li].get();
-    // dW[k] = dZ[k]^T (out x B) * A[k] (B x in)
-    be.gemm_batched(true, false, l.out, l.in, B, 1.0f, dz, l.out, int64_t(B) * l.out, a_in, l.in,
-                    int64_t(B) * l.in, 0.0f, grad + l.w_offset, l.in, grad_stride, K);
-    be.bias_grad(grad, grad_stride, l.b_offset, dz, K, B, l.out);
-    if (li == 0) break;
-    // dA[k] = dZ[k] (B x out) * W[k] (out x in), then through the ReLU of the layer below.
-    float* da = buf.scratch[next_scratch].get();
-    next_scratch ^= 1;
-    be.gemm_batched(false, false, B, l.in, l.out, 1.0f, dz, l.out, int64_t(B) * l.out,
-                    params + l.w_offset, l.in, param_stride, 0.0f, da, l.in, int64_t(B) * l.in, K);
-    be.relu_backward(da, a_in, int64_t(K) * B * l.in);
+    float* da = nullptr;
+    if (li > 0) {
+      // dA[k] = dZ[k] (B x out) * W[k] (out x in), with W before any in-place update.
+      da = buf.scratch[next_scratch].get();
+      next_scratch ^= 1;
+      be.gemm_batched(false, false, B, l.in, l.out, 1.0f, dz, l.out, int64_t(B) * l.out,
+                      params + l.w_offset, l.in, param_stride, 0.0f, da, l.in, int64_t(B) * l.in,
+                      K);
+    }
+    // dW[k] = dZ[k]^T (out x B) * A[k] (B x in), into the sink.
+    be.gemm_batched(true, false, l.out, l.in, B, sink.alpha, dz, l.out, int64_t(B) * l.out, a_in,
+                    l.in, int64_t(B) * l.in, sink.beta, sink.out + l.w_offset, l.in, sink.stride,
+                    K);
+    be.bias_grad(sink.out, sink.stride, l.b_offset, dz, K, B, l.out, sink.alpha, sink.beta);
+    if (!da) break;
+    be.relu_backward(da, a_in, int64_t(K) * B * l.in);  // through the ReLU of the layer below
     dz = da;
   }
 }

@@ -25,10 +25,20 @@ struct ActivationBuffers {
 void forward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
              int K, int B, ActivationBuffers& buf);
 
-// Given dlogits [K, B, C] (stored in place of acts[L]), writes the gradient of every parameter to
-// grad + k * grad_stride. Overwrites the scratch buffers.
+// Where backward() puts the gradient G of client k: out_k = beta * out_k + alpha * G_k with
+// out_k = out + k * stride. {grad, P, 1, 0} writes gradients; {params, P, -lr, 1} is a fused plain
+// SGD step applied in place (each layer's input gradient is computed before its weights change).
+struct GradientSink {
+  float* out;
+  int64_t stride;
+  float alpha = 1.0f;
+  float beta = 0.0f;
+};
+
+// Given dlogits [K, B, C] (stored in place of acts[L]), back-propagates through every layer into
+// `sink`. Overwrites the scratch buffers.
 void backward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-              int K, int B, ActivationBuffers& buf, float* grad, int64_t grad_stride);
+              int K, int B, ActivationBuffers& buf, const GradientSink& sink);
 
 // FLOPs of one forward + backward over `rows` rows (the GEMMs only), for benchmarks.
 double train_step_flops(const ModelLayout& layout, int64_t rows);
