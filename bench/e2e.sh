@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=build/fedsim
-OUT=bench/results/e2e-$(hostname -s).md
+OUT=bench/results/e2e-cpu.md
+mkdir -p bench/results
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
@@ -14,11 +15,11 @@ measure() {  # name, args...
   read -r wall rss_kb <"$TMP/time"
   local acc
   acc=$(h5dump -d /eval/accuracy "$TMP/$name.h5" | grep -oE '[0-9]\.[0-9]+' | tail -1)
-  printf '| %s | `%s` | %.2f s | %.0f MiB | %s |\n' "$name" "fedsim run $*" "$wall" "$((rss_kb / 1024))" "$acc"
+  printf '| %s | `%sfedsim run %s` | %.2f s | %.0f MiB | %s |\n' "$name" "${OMP_NUM_THREADS:+OMP_NUM_THREADS=$OMP_NUM_THREADS }" "$*" "$wall" "$((rss_kb / 1024))" "$acc"
 }
 
 {
-  echo "# End-to-end benchmarks ($(date -u +%F), $(hostname -s): $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+  echo "# End-to-end benchmarks, CPU backend ($(date -u +%F), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
   echo
   echo "| run | command | wall time | peak RSS | final test accuracy |"
   echo "|---|---|---|---|---|"
