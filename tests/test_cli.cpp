@@ -27,8 +27,8 @@ struct Cmd {
   std::string out;  // stdout and stderr together
 };
 
-Cmd run_cmd(const std::string& args) {
-  const std::string cmd = std::string(FEDSIM_BIN) + " " + args + " 2>&1";
+Cmd run_cmd(const std::string& args, const std::string& env = "") {
+  const std::string cmd = env + std::string(FEDSIM_BIN) + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   std::array<char, 4096> buf;
@@ -171,4 +171,22 @@ TEST_F(Cli, CudaBackendUnavailableIsAClearError) {
   if (c.code == 0) GTEST_SKIP() << "a CUDA device exists here; the CPU-only error path is not run";
   EXPECT_EQ(c.code, 2);
   EXPECT_NE(c.out.find("cuda"), std::string::npos) << c.out;
+}
+
+TEST_F(Cli, SameScenarioAndSeedGiveIdenticalFilesWhateverTheThreadCount) {
+  const Cmd one = run_cmd("run " + kTiny + " -q --output " + path("t1.h5"), "OMP_NUM_THREADS=1 ");
+  const Cmd two = run_cmd("run " + kTiny + " -q --output " + path("t2.h5"), "OMP_NUM_THREADS=2 ");
+  ASSERT_EQ(one.code, 0) << one.out;
+  ASSERT_EQ(two.code, 0) << two.out;
+  const RunResult a = read_results(path("t1.h5")), b = read_results(path("t2.h5"));
+  EXPECT_NE(a.device, b.device);  // the thread count is recorded, and differs
+  EXPECT_EQ(a.weights, b.weights);
+  ASSERT_EQ(a.rounds.size(), b.rounds.size());
+  for (size_t i = 0; i < a.rounds.size(); ++i)
+    EXPECT_EQ(a.rounds[i].train_loss, b.rounds[i].train_loss);
+  for (size_t i = 0; i < a.evals.size(); ++i) {
+    EXPECT_EQ(a.evals[i].accuracy, b.evals[i].accuracy);
+    EXPECT_EQ(a.evals[i].auc, b.evals[i].auc);
+  }
+  EXPECT_EQ(a.clients.final_accuracy, b.clients.final_accuracy);
 }
