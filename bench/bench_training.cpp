@@ -19,6 +19,7 @@ using namespace fedsim;
 namespace {
 
 double g_peak_gflops = 0.0;
+double g_nonprivate_round_s = 0.0;  // BM_LocalTraining/100/32/100, for the DP-SGD ratio
 
 double measure_sgemm_gflops(int n, int threads, int reps) {
   openblas_set_num_threads(threads);
@@ -85,6 +86,8 @@ void BM_LocalTraining(benchmark::State& state) {
   }
   const double gflops = flops * double(state.iterations()) / seconds / 1e9;
   state.counters["GFLOPs"] = gflops;
+  if (K == 100 && B == 32 && chunk == 100)
+    g_nonprivate_round_s = seconds / double(state.iterations());
   state.counters["params"] = double(layout.num_params);
   if (g_peak_gflops > 0) state.counters["frac_of_sgemm_peak"] = gflops / g_peak_gflops;
 }
@@ -98,6 +101,36 @@ BENCHMARK(BM_LocalTraining)
     ->Args({1000, 32, 32})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// Sample-level DP-SGD on the same cohort and the same expected work: Poisson batches with rate
+// q = 32 / 128 (expected batch 32), 4 steps per round, ghost-norm clipping and Gaussian noise.
+// Counter ratio_vs_nonprivate: round time over BM_LocalTraining/100/32/100's (target <= 1.3).
+void BM_LocalTrainingDpSgd(benchmark::State& state) {
+  const int K = 100, per_client = 128, d = 24;
+  CpuBackend be;
+  const Federation fed = random_federation(K, per_client, d);
+  ModelConfig mc;
+  mc.hidden = {128, 128};
+  const ModelLayout layout = make_layout(mc, d, 2);
+  ClientConfig cc;
+  cc.batch_size = 32;
+  const DpSgdSettings dp{32.0 / per_client, 4, 1.0f, 1.0f};
+  LocalTrainer trainer(be, layout, cc, K, 1, dp);
+  const auto global = init_parameters(layout, 1);
+  std::vector<int> clients(K);
+  for (int k = 0; k < K; ++k) clients[k] = k;
+  int round = 0;
+  double seconds = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    trainer.train_dp(fed, fed.train.x.data(), fed.train.y.data(), global.data(), clients.data(),
+                     K, ++round);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  const double per_round = seconds / double(state.iterations());
+  if (g_nonprivate_round_s > 0) state.counters["ratio_vs_nonprivate"] = per_round / g_nonprivate_round_s;
+}
+BENCHMARK(BM_LocalTrainingDpSgd)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

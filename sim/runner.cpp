@@ -38,6 +38,7 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
   try {
     sim = std::make_unique<Simulation>(s, fed, std::move(backend));
     r.layout = sim->layout();
+    r.privacy = sim->privacy_plan().report(s);
     obs.on_start(*sim);
     while (sim->rounds_done() < s.run.rounds) {
       if (obs.stop_requested()) {

@@ -168,7 +168,8 @@ constexpr ServerOptimizer kOptimizers[] = {ServerOptimizer::FedAvg, ServerOptimi
                                            ServerOptimizer::FedAdam, ServerOptimizer::FedYogi,
                                            ServerOptimizer::FedAdagrad};
 constexpr Weighting kWeightings[] = {Weighting::Samples, Weighting::Uniform};
-constexpr const char* kAccountants[] = {"rdp", "pld"};
+constexpr PrivacyMode kPrivacyModes[] = {PrivacyMode::None, PrivacyMode::Sample, PrivacyMode::User};
+constexpr AccountantKind kAccountants[] = {AccountantKind::Rdp, AccountantKind::Pld};
 
 void read_keys(const Reader& r, Scenario& s) {
   using sd::above;
@@ -230,21 +231,17 @@ void read_keys(const Reader& r, Scenario& s) {
   r.get_enum("server.weighting", v.weighting, kWeightings);
 
   PrivacyConfig& pc = s.privacy;
-  if (const toml::node* n = r.node("privacy.mode")) {
-    if (!n->is_string()) r.fail("privacy.mode", "\"none\"", sd::describe_typed(*n));
-    const std::string& m = n->as_string()->get();
-    if (m != "none") {
-      r.fail("privacy.mode", "\"none\"",
-             sd::quote(m) + " (mode " + sd::quote(m) +
-                 " is reserved for the privacy issue; only \"none\" is implemented for now)");
-    }
-  }
+  r.get_enum("privacy.mode", pc.mode, kPrivacyModes);
   r.get("privacy.noise_multiplier", pc.noise_multiplier, at_least(0));
+  r.get("privacy.target_epsilon", pc.target_epsilon, at_least(0));
   r.get("privacy.clip", pc.clip, above(0));
   r.get("privacy.delta", pc.delta, sd::open(0, 1));
-  r.get("privacy.target_epsilon", pc.target_epsilon, at_least(0));
-  if (int i = r.get_choice("privacy.accountant", kAccountants); i >= 0)
-    pc.accountant = kAccountants[i];
+  r.get_enum("privacy.accountant", pc.accountant, kAccountants);
+  r.get("privacy.sample_rate", pc.sample_rate, sd::closed(0, 1));
+  r.get("privacy.adaptive_clip", pc.adaptive_clip);
+  r.get("privacy.target_quantile", pc.target_quantile, sd::open(0, 1));
+  r.get("privacy.clip_lr", pc.clip_lr, above(0));
+  r.get("privacy.count_noise", pc.count_noise, at_least(0));
 }
 
 // What a required-but-absent (or empty) string key holds, for "got ...".
@@ -292,6 +289,65 @@ void check_cross(const Reader& r, const Scenario& s) {
              "columns other than the label, client and id columns (ids are never used raw)",
              sd::quote(f));
     }
+  }
+}
+
+// The value of a key as written, or "nothing" when it is absent (for "got ...").
+std::string got_value(const Reader& r, std::string_view key) {
+  const toml::node* n = r.node(key);
+  return n ? sd::describe_value(*n) : "nothing";
+}
+
+// Checks of [privacy] against itself and the rest of the scenario. With mode "none" the other
+// privacy keys are only range-checked (by read_keys) and otherwise ignored, so that turning privacy
+// off for a baseline needs no other edit. In mode "user" a weighting left at its default resolves
+// to "uniform", which is what user-level DP-FedAvg uses (and what resolved_toml then records).
+void check_privacy(const Reader& r, Scenario& s) {
+  const PrivacyConfig& p = s.privacy;
+  if (p.mode == PrivacyMode::None) return;
+  const std::string when = " when privacy.mode = " + sd::quote(to_string(p.mode));
+
+  // The noise: a fixed sigma, or a target epsilon to calibrate sigma for -- never both.
+  if (p.noise_multiplier > 0 && p.target_epsilon > 0) {
+    r.fail("privacy.target_epsilon",
+           "privacy.target_epsilon = 0 when privacy.noise_multiplier > 0 (give one of the two: "
+           "noise_multiplier fixes sigma, target_epsilon calibrates sigma for the planned rounds)",
+           got_value(r, "privacy.target_epsilon"));
+  }
+  if (p.noise_multiplier == 0 && p.target_epsilon == 0 && !r.has("privacy.noise_multiplier")) {
+    r.fail("privacy.noise_multiplier",
+           "privacy.noise_multiplier or privacy.target_epsilon" + when +
+               " (noise_multiplier > 0 fixes sigma; target_epsilon > 0 calibrates sigma for the "
+               "planned rounds; noise_multiplier = 0, given explicitly, means clipping only with "
+               "no noise and no privacy guarantee)",
+           r.has("privacy.target_epsilon") ? "privacy.target_epsilon = 0" : "nothing");
+  }
+
+  if (p.mode == PrivacyMode::Sample && p.adaptive_clip) {
+    r.fail("privacy.adaptive_clip",
+           "false" + when +
+               " (adaptive clipping adapts the clip of client updates, which is user-level DP: "
+               "it needs privacy.mode = \"user\")",
+           "true");
+  }
+
+  if (p.mode == PrivacyMode::User) {
+    if (s.server.sampling_rate <= 0) {
+      r.fail("server.sampling_rate",
+             "a number in (0, 1]" + when +
+                 " (user-level DP-FedAvg's accountant assumes Poisson client sampling: each client "
+                 "joins each round independently with probability server.sampling_rate; "
+                 "fixed-size sampling of server.clients_per_round is not covered)",
+             got_value(r, "server.sampling_rate"));
+    }
+    if (r.has("server.weighting") && s.server.weighting == Weighting::Samples) {
+      r.fail("server.weighting",
+             "\"uniform\" or no value" + when +
+                 " (user-level DP-FedAvg weights every client equally and divides by a fixed "
+                 "expected cohort size, so that one client's influence on the update is bounded)",
+             got_value(r, "server.weighting"));
+    }
+    s.server.weighting = Weighting::Uniform;
   }
 }
 
@@ -351,6 +407,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
   Scenario s;
   read_keys(r, s);
   check_cross(r, s);
+  check_privacy(r, s);
   const fs::path base = base_dir(path);
   const bool csv = s.data.source == DataSource::Csv;
   resolve_file(r, "data.path", s.data.path, base, csv);

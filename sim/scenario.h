@@ -28,7 +28,8 @@ enum class ModelKind { LogReg, Mlp };
 enum class Activation { Relu };
 enum class ServerOptimizer { FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad };
 enum class Weighting { Samples, Uniform };
-enum class PrivacyMode { None };
+enum class PrivacyMode { None, Sample, User };
+enum class AccountantKind { Rdp, Pld };
 
 struct RunConfig {
   std::string name = "default";
@@ -98,12 +99,23 @@ struct ServerConfig {
 };
 
 struct PrivacyConfig {
-  PrivacyMode mode = PrivacyMode::None;  // only "none" until the privacy issue lands
-  double noise_multiplier = 0.0;
-  double clip = 1.0;
+  // none | sample (DP-SGD inside each client: the protected unit is one record) |
+  // user (DP-FedAvg: the protected unit is one client, McMahan et al. 2018)
+  PrivacyMode mode = PrivacyMode::None;
+  double noise_multiplier = 0.0;  // sigma; ignored when target_epsilon > 0
+  double target_epsilon = 0.0;    // > 0: calibrate sigma for the planned rounds
+  double clip = 1.0;              // sample: per-record clip C; user: initial client-delta clip S
   double delta = 1e-6;
-  double target_epsilon = 0.0;
-  std::string accountant = "rdp";
+  AccountantKind accountant = AccountantKind::Rdp;  // headline + calibration; both are recorded
+  // sample mode: Poisson sampling rate of each client's records per local step
+  // (0 = auto: client.batch_size / mean client size, at most 1)
+  double sample_rate = 0.0;
+  // user mode, adaptive clipping (Andrew et al. 2021)
+  bool adaptive_clip = false;
+  double target_quantile = 0.5;  // gamma: fraction of client updates left unclipped
+  double clip_lr = 0.2;          // eta_C: geometric update rate of the clip
+  double count_noise = 0.0;      // sigma_b: std of the noise on the clipped count (0 = auto:
+                                 // expected clients per round / 20)
 };
 
 struct Scenario {
@@ -146,5 +158,6 @@ const char* to_string(Activation v);
 const char* to_string(ServerOptimizer v);
 const char* to_string(Weighting v);
 const char* to_string(PrivacyMode v);
+const char* to_string(AccountantKind v);
 
 }  // namespace fedsim

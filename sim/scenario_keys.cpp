@@ -62,10 +62,15 @@ constexpr KeySpec kKeys[] = {
     {"server", "weighting", K::String},
     {"privacy", "mode", K::String},
     {"privacy", "noise_multiplier", K::Number},
+    {"privacy", "target_epsilon", K::Number},
     {"privacy", "clip", K::Number},
     {"privacy", "delta", K::Number},
-    {"privacy", "target_epsilon", K::Number},
     {"privacy", "accountant", K::String},
+    {"privacy", "sample_rate", K::Number},
+    {"privacy", "adaptive_clip", K::Boolean},
+    {"privacy", "target_quantile", K::Number},
+    {"privacy", "clip_lr", K::Number},
+    {"privacy", "count_noise", K::Number},
 };
 
 // Names people commonly type for a key (from other frameworks or plain English), so that a
@@ -98,6 +103,13 @@ constexpr Alias kAliases[] = {
     {"privacy", "epsilon", "target_epsilon"},
     {"privacy", "max_grad_norm", "clip"},
     {"privacy", "clip_norm", "clip"},
+    {"privacy", "l2_norm_clip", "clip"},
+    {"privacy", "noise", "noise_multiplier"},
+    {"privacy", "sampling_rate", "sample_rate"},
+    {"privacy", "adaptive_clipping", "adaptive_clip"},
+    {"privacy", "quantile", "target_quantile"},
+    {"privacy", "clip_learning_rate", "clip_lr"},
+    {"privacy", "clipped_count_stddev", "count_noise"},
 };
 
 std::string join(std::string_view a, std::string_view b) {

@@ -107,8 +107,20 @@ const char* to_string(Weighting v) {
   return v == Weighting::Uniform ? "uniform" : "samples";
 }
 
-const char* to_string(PrivacyMode) {
-  return "none";
+const char* to_string(PrivacyMode v) {
+  switch (v) {
+    case PrivacyMode::None:
+      return "none";
+    case PrivacyMode::Sample:
+      return "sample";
+    case PrivacyMode::User:
+      return "user";
+  }
+  return "?";
+}
+
+const char* to_string(AccountantKind v) {
+  return v == AccountantKind::Pld ? "pld" : "rdp";
 }
 
 // Every section and key in the order of scenario_keys.cpp (and docs/scenario.md).
@@ -178,10 +190,15 @@ std::string resolved_toml(const Scenario& s) {
   w.section("privacy");
   w.put("mode", to_string(p.mode));
   w.put("noise_multiplier", p.noise_multiplier);
+  w.put("target_epsilon", p.target_epsilon);
   w.put("clip", p.clip);
   w.put("delta", p.delta);
-  w.put("target_epsilon", p.target_epsilon);
-  w.put("accountant", p.accountant);
+  w.put("accountant", to_string(p.accountant));
+  w.put("sample_rate", p.sample_rate);
+  w.put("adaptive_clip", p.adaptive_clip);
+  w.put("target_quantile", p.target_quantile);
+  w.put("clip_lr", p.clip_lr);
+  w.put("count_noise", p.count_noise);
   return w.take();
 }
 

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "sim/train/metrics.h"
+#include "sim/util/gaussian_noise.h"
 #include "sim/util/rng.h"
 
 namespace fedsim {
@@ -44,7 +45,9 @@ std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int rou
   std::sort(cohort.begin(), cohort.end(), [&](int a, int b) {
     const int64_t sa = local_steps_for(s.client, fed.client_size(a));
     const int64_t sb = local_steps_for(s.client, fed.client_size(b));
-    return sa != sb ? sa > sb : a < b;
+    if (sa != sb) return sa > sb;
+    const int64_t na = fed.client_size(a), nb = fed.client_size(b);
+    return na != nb ? na > nb : a < b;
   });
   return cohort;
 }
@@ -84,7 +87,14 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
       4.0 * (3.0 * P + 2.0 * s_.client.batch_size * (layout_.inputs() + 4 * layout_.max_width()));
   chunk_ = std::clamp(int(double(be.chunk_bytes()) / per_client), 1,
                       std::max(1, std::min(expected, fed_.num_clients())));
-  trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed);
+  plan_ = make_privacy_plan(s_, fed_);
+  ledger_ = std::make_unique<PrivacyLedger>(plan_, s_.privacy.delta, fed_.num_clients());
+  user_clip_ = plan_.clip;
+  std::optional<DpSgdSettings> dp;
+  if (plan_.mode == PrivacyMode::Sample)
+    dp = DpSgdSettings{plan_.sample_rate, plan_.steps_per_round, float(plan_.clip),
+                       float(plan_.noise_multiplier)};
+  trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed, dp);
   evaluator_ = std::make_unique<Evaluator>(be, layout_);
 }
 
@@ -93,6 +103,7 @@ RoundRecord Simulation::step_round() {
   Backend& be = *be_;
   const int64_t P = layout_.num_params;
   const int round = ++round_;
+  const bool user_dp = plan_.mode == PrivacyMode::User;
   RoundRecord rec;
   rec.round = round;
 
@@ -100,49 +111,92 @@ RoundRecord Simulation::step_round() {
   const int K = int(cohort.size());
   rec.clients_sampled = K;
 
-  // FedAvg weights over the whole cohort.
-  std::vector<float> weight(K);
-  double total = 0.0;
-  for (int k = 0; k < K; ++k)
-    total += s_.server.weighting == Weighting::Samples ? double(fed_.client_size(cohort[k])) : 1.0;
-  for (int k = 0; k < K; ++k)
-    weight[k] = float(
-        (s_.server.weighting == Weighting::Samples ? double(fed_.client_size(cohort[k])) : 1.0) /
-        total);
+  // FedAvg weights over the whole cohort (user-level DP: uniform, applied after clipping).
+  std::vector<float> weight(K, 1.0f);
+  if (!user_dp) {
+    const bool by_samples = s_.server.weighting == Weighting::Samples;
+    double total = 0.0;
+    for (int k = 0; k < K; ++k) total += by_samples ? double(fed_.client_size(cohort[k])) : 1.0;
+    for (int k = 0; k < K; ++k)
+      weight[k] = float((by_samples ? double(fed_.client_size(cohort[k])) : 1.0) / total);
+  }
 
-  double loss_sum = 0.0, client_norm_sum = 0.0;
+  double loss_sum = 0.0, client_norm_sum = 0.0, clipped = 0.0;
   int64_t seen = 0;
   std::vector<double> sqnorms(chunk_);
   be.fill(aggregate_.get(), 0.0f, P);
   for (int k0 = 0; k0 < K; k0 += chunk_) {
     const int Kc = std::min(chunk_, K - k0);
-    ChunkResult r = trainer_->train(fed_, train_x_.get(), train_y_.get(), global_.get(),
-                                    cohort.data() + k0, Kc, round);
+    ChunkResult r = plan_.mode == PrivacyMode::Sample
+                        ? trainer_->train_dp(fed_, train_x_.get(), train_y_.get(), global_.get(),
+                                             cohort.data() + k0, Kc, round)
+                        : trainer_->train(fed_, train_x_.get(), train_y_.get(), global_.get(),
+                                          cohort.data() + k0, Kc, round);
     for (int k = 0; k < Kc; ++k) {
       loss_sum += r.loss_sum[k];
       seen += r.samples_seen[k];
+      if (!r.clipped.empty()) clipped += r.clipped[k];
     }
     be.subtract_row(trainer_->params(), global_.get(), Kc, P);  // weights -> deltas
     be.row_sqnorms(sqnorms.data(), trainer_->params(), Kc, P);
-    for (int k = 0; k < Kc; ++k) client_norm_sum += std::sqrt(sqnorms[k]);
+    for (int k = 0; k < Kc; ++k) {
+      const double norm = std::sqrt(sqnorms[k]);
+      client_norm_sum += norm;
+      if (user_dp && norm > user_clip_) {  // clip the delta to S (McMahan et al. 2018, Alg. 1)
+        weight[k0 + k] = float(user_clip_ / norm);
+        clipped += 1.0;
+      }
+    }
     be.weighted_row_sum(aggregate_.get(), trainer_->params(), weight.data() + k0, Kc, P, 1.0f);
   }
   rec.train_loss = seen ? loss_sum / double(seen) : std::nan("");
   rec.mean_client_update_norm = K ? client_norm_sum / K : 0.0;
+  if (plan_.mode == PrivacyMode::Sample) {
+    rec.clip_fraction = seen ? clipped / double(seen) : 0.0;
+    rec.clip_norm = plan_.clip;
+  }
+  if (user_dp) {
+    // DP-FedAvg (McMahan et al. 2018, Alg. 1): (sum of clipped deltas + N(0, (z S)^2 I)) / (q N),
+    // a fixed denominator, so one client changes the sum by at most S.
+    rec.clip_fraction = K ? clipped / K : 0.0;
+    rec.clip_norm = user_clip_;
+    const float inv_expected = float(1.0 / plan_.expected_clients);
+    const uint32_t server_id = 0xFFFFFFFFu;
+    be.add_noise_and_scale(aggregate_.get(), 1, P, float(plan_.update_noise_multiplier * user_clip_),
+                           &inv_expected, s_.run.seed, kNoiseServer, uint32_t(round), &server_id,
+                           0);
+    if (s_.privacy.adaptive_clip) {
+      // Andrew et al. 2021, Alg. 1: noisy fraction of unclipped updates from the sum of
+      // (b_k - 1/2) (sensitivity 1/2) plus N(0, sigma_b^2), over the expected cohort; then the
+      // geometric update S <- S exp(-eta (b~ - gamma)).
+      Stream rng(s_.run.seed, RngPurpose::Noise, uint32_t(round), server_id);
+      const double unclipped = double(K) - clipped;
+      const double b = (unclipped - 0.5 * K + plan_.count_noise * rng.normal()) /
+                           plan_.expected_clients +
+                       0.5;
+      user_clip_ *= std::exp(-s_.privacy.clip_lr * (b - s_.privacy.target_quantile));
+    }
+  }
   double agg_sq = 0.0;
   be.row_sqnorms(&agg_sq, aggregate_.get(), 1, P);
   rec.update_norm = std::sqrt(agg_sq);
 
-  if (K > 0) {
+  if (K > 0 || user_dp) {  // user-level DP releases a noisy update even for an empty cohort
     be.copy(previous_global_.get(), global_.get(), sizeof(float) * P);
     be.server_update(global_.get(), aggregate_.get(), opt_m_.get(), opt_v_.get(),
                      server_params(s_.server), P);
     double model_sq = 0.0;
     be.row_sqnorms(&model_sq, global_.get(), 1, P);
-    if (!std::isfinite(model_sq) || !std::isfinite(rec.train_loss)) {
+    if (!std::isfinite(model_sq) || !(K == 0 || std::isfinite(rec.train_loss))) {
       diverged_ = true;
       be.copy(global_.get(), previous_global_.get(), sizeof(float) * P);  // keep the last finite
     }
+  }
+  ledger_->record_round(cohort);
+  if (plan_.mode != PrivacyMode::None) {
+    rec.epsilon_rdp = ledger_->epsilon_rdp();
+    rec.epsilon_pld = ledger_->epsilon_pld();
+    rec.epsilon = s_.privacy.accountant == AccountantKind::Pld ? rec.epsilon_pld : rec.epsilon_rdp;
   }
   be.synchronize();
   rec.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -6,6 +6,8 @@
 //   2 local training of the cohort in lockstep, chunk by chunk (LocalTrainer)
 //   3 client deltas -> weighted sum (FedAvg weights: samples or uniform)
 //   4 server optimizer step (FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad)
+// with sample-level DP-SGD inside step 2 or user-level DP-FedAvg in step 3 when the scenario asks,
+// and the privacy ledger updated after every round.
 // evaluate() measures the global model on the test split.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include "sim/backend/backend.h"
 #include "sim/data/dataset.h"
 #include "sim/model/model_layout.h"
+#include "sim/privacy/privacy_plan.h"
 #include "sim/results/run_result.h"
 #include "sim/scenario.h"
 #include "sim/train/evaluator.h"
@@ -22,7 +25,8 @@
 
 namespace fedsim {
 
-// The cohort of one round: client ids, sorted by local steps (descending), then by id.
+// The cohort of one round: client ids, sorted by local steps (descending), then by size
+// (descending), then by id.
 std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int round);
 
 class Simulation {
@@ -43,6 +47,7 @@ class Simulation {
   Backend& backend() { return *be_; }
   std::vector<float> global_weights() const;
   int chunk_size() const { return chunk_; }
+  const PrivacyPlan& privacy_plan() const { return plan_; }
 
  private:
   const Scenario& s_;
@@ -56,6 +61,9 @@ class Simulation {
   DeviceBuffer<float> train_x_, test_x_;
   DeviceBuffer<int32_t> train_y_, test_y_;
   DeviceBuffer<float> global_, previous_global_, aggregate_, opt_m_, opt_v_;
+  PrivacyPlan plan_;
+  std::unique_ptr<PrivacyLedger> ledger_;
+  double user_clip_ = 0.0;  // user-level DP: the clip S in force (adaptive clipping moves it)
   std::unique_ptr<LocalTrainer> trainer_;
   std::unique_ptr<Evaluator> evaluator_;
 };

@@ -93,6 +93,10 @@ RunResult sample_result() {
     rr.update_norm = 0.5 * i;
     rr.mean_client_update_norm = 0.25 * i;
     rr.epsilon = i == 2 ? kNaN : 0.1 * i;
+    rr.epsilon_rdp = i == 2 ? kNaN : 0.1 * i;
+    rr.epsilon_pld = i == 2 ? kNaN : 0.09 * i;
+    rr.clip_fraction = i == 3 ? kNaN : 0.125 * i;
+    rr.clip_norm = 1.5 / i;
     rr.wall_time_s = 0.01 * i;
     r.rounds.push_back(rr);
   }
@@ -114,6 +118,23 @@ RunResult sample_result() {
   r.clients.accuracy_mean = 0.625;
   r.clients.accuracy_p10 = 0.525;
   r.clients.accuracy_worst = 0.5;
+  PrivacyReport& p = r.privacy;
+  p.mode = "user";
+  p.unit = "client";
+  p.neighbouring = "add/remove one client with all its records";
+  p.sampling = "Poisson client sampling, rate 0.1 per round";
+  p.sampling_covered = false;
+  p.accountant = "pld";
+  p.noise_multiplier = 1.0625;
+  p.calibrated = true;
+  p.target_epsilon = 4.0;
+  p.delta = 1e-6;
+  p.clip = 0.75;
+  p.sample_rate = 0.1;
+  p.steps_per_round = 1234567890123;  // int64 survives
+  p.adaptive_clip = true;
+  p.update_noise_multiplier = 1.0701;
+  p.count_noise = kNaN;
   r.layout = small_layout();
   for (int i = 0; i < 26; ++i) r.weights.push_back(0.01f * static_cast<float>(i) - 0.1f);
   return r;
@@ -152,8 +173,29 @@ void expect_same_result(const RunResult& a, const RunResult& b) {
     EXPECT_EQ(x.update_norm, y.update_norm);
     EXPECT_EQ(x.mean_client_update_norm, y.mean_client_update_norm);
     expect_same(x.epsilon, y.epsilon);
+    expect_same(x.epsilon_rdp, y.epsilon_rdp);
+    expect_same(x.epsilon_pld, y.epsilon_pld);
+    expect_same(x.clip_fraction, y.clip_fraction);
+    expect_same(x.clip_norm, y.clip_norm);
     EXPECT_EQ(x.wall_time_s, y.wall_time_s);
   }
+  const PrivacyReport &p = a.privacy, &q = b.privacy;
+  EXPECT_EQ(p.mode, q.mode);
+  EXPECT_EQ(p.unit, q.unit);
+  EXPECT_EQ(p.neighbouring, q.neighbouring);
+  EXPECT_EQ(p.sampling, q.sampling);
+  EXPECT_EQ(p.sampling_covered, q.sampling_covered);
+  EXPECT_EQ(p.accountant, q.accountant);
+  expect_same(p.noise_multiplier, q.noise_multiplier);
+  EXPECT_EQ(p.calibrated, q.calibrated);
+  expect_same(p.target_epsilon, q.target_epsilon);
+  expect_same(p.delta, q.delta);
+  expect_same(p.clip, q.clip);
+  expect_same(p.sample_rate, q.sample_rate);
+  EXPECT_EQ(p.steps_per_round, q.steps_per_round);
+  EXPECT_EQ(p.adaptive_clip, q.adaptive_clip);
+  expect_same(p.update_noise_multiplier, q.update_noise_multiplier);
+  expect_same(p.count_noise, q.count_noise);
   ASSERT_EQ(a.evals.size(), b.evals.size());
   for (size_t i = 0; i < a.evals.size(); ++i) {
     EXPECT_EQ(a.evals[i].round, b.evals[i].round);
@@ -202,6 +244,77 @@ TEST_F(ResultsTest, RoundTripsEveryField) {
   write_results(p, r, false);
   expect_same_result(r, read_results(p));
   EXPECT_EQ(entries(), std::vector<std::string>{"run.h5"});  // no temporary file left behind
+}
+
+TEST_F(ResultsTest, RoundTripsTheDefaultPrivacyReport) {
+  RunResult r = sample_result();
+  r.privacy = PrivacyReport{};  // mode "none"
+  for (RoundRecord& rr : r.rounds) {
+    rr.epsilon = rr.epsilon_rdp = rr.epsilon_pld = rr.clip_fraction = rr.clip_norm = kNaN;
+  }
+  const std::string p = path("run.h5");
+  write_results(p, r, false);
+  const RunResult back = read_results(p);
+  expect_same_result(r, back);
+  EXPECT_EQ(back.privacy.mode, "none");
+  EXPECT_TRUE(back.privacy.sampling_covered);
+  EXPECT_TRUE(std::isnan(back.rounds[0].epsilon_pld));
+}
+
+// A file as written before the privacy fields existed: no /privacy group and no new /rounds
+// columns. It still reads, with the defaults (NaN columns, mode "none").
+TEST_F(ResultsTest, ReadsFilesWithoutPrivacyFields) {
+  const std::string p = path("old.h5");
+  write_results(p, sample_result(), false);
+  const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  for (const char* name : {"/privacy", "/rounds/epsilon_rdp", "/rounds/epsilon_pld",
+                           "/rounds/clip_fraction", "/rounds/clip_norm"}) {
+    EXPECT_GE(H5Ldelete(f, name, H5P_DEFAULT), 0) << name;
+  }
+  H5Fclose(f);
+  const RunResult back = read_results(p);
+  const PrivacyReport defaults;
+  EXPECT_EQ(back.privacy.mode, defaults.mode);
+  EXPECT_EQ(back.privacy.unit, defaults.unit);
+  EXPECT_EQ(back.privacy.sampling_covered, defaults.sampling_covered);
+  EXPECT_EQ(back.privacy.accountant, defaults.accountant);
+  EXPECT_EQ(back.privacy.noise_multiplier, defaults.noise_multiplier);
+  EXPECT_EQ(back.privacy.steps_per_round, defaults.steps_per_round);
+  ASSERT_EQ(back.rounds.size(), 3u);
+  for (const RoundRecord& rr : back.rounds) {
+    EXPECT_TRUE(std::isnan(rr.epsilon_rdp));
+    EXPECT_TRUE(std::isnan(rr.epsilon_pld));
+    EXPECT_TRUE(std::isnan(rr.clip_fraction));
+    EXPECT_TRUE(std::isnan(rr.clip_norm));
+  }
+  EXPECT_EQ(back.rounds[0].epsilon, 0.1);  // the old columns are untouched
+  EXPECT_EQ(back.rounds[2].train_loss, 1.0 / 3);
+}
+
+TEST_F(ResultsTest, RejectsPrivacyCopiesOfTheWrongLength) {
+  const std::string p = path("bad.h5");
+  write_results(p, sample_result(), false);
+  const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  ASSERT_GE(H5Ldelete(f, "/privacy/epsilon_pld", H5P_DEFAULT), 0);
+  const hsize_t two = 2;
+  const hid_t s = H5Screate_simple(1, &two, nullptr);
+  const hid_t d = H5Dcreate2(f, "/privacy/epsilon_pld", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT,
+                             H5P_DEFAULT);
+  ASSERT_GE(d, 0);
+  const double v[2] = {1, 2};
+  ASSERT_GE(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v), 0);
+  H5Dclose(d);
+  H5Sclose(s);
+  H5Fclose(f);
+  try {
+    read_results(p);
+    FAIL() << "expected ResultsError";
+  } catch (const ResultsError& e) {
+    EXPECT_NE(std::string(e.what()).find("/privacy/epsilon_pld: length differs"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(ResultsTest, RoundTripsEmptyRun) {
@@ -275,6 +388,62 @@ TEST_F(ResultsTest, LayoutMatchesTheDocumentation) {
   EXPECT_TRUE(std::isnan(eps[1]));
   H5Dclose(e);
 
+  // /rounds/epsilon_pld and the copy /privacy/epsilon_pld: float64 [3], NaN in the middle
+  for (const char* name : {"/rounds/epsilon_pld", "/privacy/epsilon_pld"}) {
+    double pld[3] = {0, 0, 0};
+    const hid_t ed = H5Dopen2(f, name, H5P_DEFAULT);
+    ASSERT_GE(ed, 0) << name;
+    const hid_t et = H5Dget_type(ed);
+    EXPECT_EQ(H5Tget_class(et), H5T_FLOAT);
+    EXPECT_EQ(H5Tget_size(et), 8u);
+    H5Tclose(et);
+    ASSERT_GE(H5Dread(ed, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, pld), 0);
+    EXPECT_DOUBLE_EQ(pld[0], 0.09);
+    EXPECT_TRUE(std::isnan(pld[1]));
+    EXPECT_DOUBLE_EQ(pld[2], 0.27);
+    H5Dclose(ed);
+  }
+
+  // /privacy attributes: sampling_covered int8 0, steps_per_round int64, mode a UTF-8 string
+  const hid_t pg = H5Gopen2(f, "/privacy", H5P_DEFAULT);
+  ASSERT_GE(pg, 0);
+  const hid_t sc = H5Aopen(pg, "sampling_covered", H5P_DEFAULT);
+  ASSERT_GE(sc, 0);
+  const hid_t sct = H5Aget_type(sc);
+  EXPECT_EQ(H5Tget_class(sct), H5T_INTEGER);
+  EXPECT_EQ(H5Tget_size(sct), 1u);
+  int8_t covered = 7;
+  ASSERT_GE(H5Aread(sc, H5T_NATIVE_INT8, &covered), 0);
+  EXPECT_EQ(covered, 0);
+  H5Tclose(sct);
+  H5Aclose(sc);
+  const hid_t sp = H5Aopen(pg, "steps_per_round", H5P_DEFAULT);
+  ASSERT_GE(sp, 0);
+  const hid_t spt = H5Aget_type(sp);
+  EXPECT_EQ(H5Tget_size(spt), 8u);
+  int64_t steps = 0;
+  ASSERT_GE(H5Aread(sp, H5T_NATIVE_INT64, &steps), 0);
+  EXPECT_EQ(steps, 1234567890123);
+  H5Tclose(spt);
+  H5Aclose(sp);
+  const hid_t nm = H5Aopen(pg, "noise_multiplier", H5P_DEFAULT);
+  double sigma = 0;
+  ASSERT_GE(H5Aread(nm, H5T_NATIVE_DOUBLE, &sigma), 0);
+  EXPECT_EQ(sigma, 1.0625);
+  H5Aclose(nm);
+  const hid_t ma = H5Aopen(pg, "mode", H5P_DEFAULT);
+  ASSERT_GE(ma, 0);
+  const hid_t mt = H5Aget_type(ma);
+  EXPECT_EQ(H5Tget_class(mt), H5T_STRING);
+  EXPECT_GT(H5Tis_variable_str(mt), 0);
+  char* mode = nullptr;
+  ASSERT_GE(H5Aread(ma, mt, &mode), 0);
+  EXPECT_STREQ(mode, "user");
+  H5free_memory(mode);
+  H5Tclose(mt);
+  H5Aclose(ma);
+  H5Gclose(pg);
+
   // /clients/label_counts is [clients, classes]
   const hid_t lc = H5Dopen2(f, "/clients/label_counts", H5P_DEFAULT);
   const hid_t ls = H5Dget_space(lc);
@@ -301,6 +470,7 @@ TEST_F(ResultsTest, H5dumpReadsTheFile) {
   std::string contents;
   EXPECT_EQ(run_command("h5dump -n '" + p + "' 2>&1", &contents), 0) << contents;
   EXPECT_NE(contents.find("/rounds/epsilon"), std::string::npos) << contents;
+  EXPECT_NE(contents.find("/privacy/epsilon_rdp"), std::string::npos) << contents;
   EXPECT_NE(contents.find("/model/weights"), std::string::npos) << contents;
 }
 

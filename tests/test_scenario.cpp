@@ -82,10 +82,15 @@ void expect_same(const Scenario& a, const Scenario& b) {
   EXPECT_STREQ(to_string(a.server.weighting), to_string(b.server.weighting));
   EXPECT_STREQ(to_string(a.privacy.mode), to_string(b.privacy.mode));
   EXPECT_EQ(a.privacy.noise_multiplier, b.privacy.noise_multiplier);
+  EXPECT_EQ(a.privacy.target_epsilon, b.privacy.target_epsilon);
   EXPECT_EQ(a.privacy.clip, b.privacy.clip);
   EXPECT_EQ(a.privacy.delta, b.privacy.delta);
-  EXPECT_EQ(a.privacy.target_epsilon, b.privacy.target_epsilon);
-  EXPECT_EQ(a.privacy.accountant, b.privacy.accountant);
+  EXPECT_STREQ(to_string(a.privacy.accountant), to_string(b.privacy.accountant));
+  EXPECT_EQ(a.privacy.sample_rate, b.privacy.sample_rate);
+  EXPECT_EQ(a.privacy.adaptive_clip, b.privacy.adaptive_clip);
+  EXPECT_EQ(a.privacy.target_quantile, b.privacy.target_quantile);
+  EXPECT_EQ(a.privacy.clip_lr, b.privacy.clip_lr);
+  EXPECT_EQ(a.privacy.count_noise, b.privacy.count_noise);
 }
 
 TEST(Scenario, EmbeddedDefaultParsesToTheStructDefaults) {
@@ -187,6 +192,12 @@ TEST(ScenarioErrors, WrongType) {
        "s.toml:2: key 'server.optimizer': expected one of \"fedavg\", \"fedavgm\", \"fedadam\", "
        "\"fedyogi\", \"fedadagrad\", got integer 3"},
       {"run = 5\n", "s.toml:1: key 'run': expected a section [run], got integer 5"},
+      {"[privacy]\nadaptive_clip = \"yes\"\n",
+       "s.toml:2: key 'privacy.adaptive_clip': expected a boolean (true or false), got string "
+       "\"yes\""},
+      {"[privacy]\nmode = true\n",
+       "s.toml:2: key 'privacy.mode': expected one of \"none\", \"sample\", \"user\", got "
+       "boolean true"},
   };
   for (const Case& c : cases) EXPECT_EQ(error_of(c.text), c.message) << c.text;
 }
@@ -233,6 +244,13 @@ TEST(ScenarioErrors, OutOfRange) {
       {"privacy", "clip = 0", "expected a number > 0, got 0"},
       {"privacy", "delta = 1", "expected a number in (0, 1), got 1"},
       {"privacy", "target_epsilon = -2", "expected a number >= 0, got -2"},
+      {"privacy", "delta = 0", "expected a number in (0, 1), got 0"},
+      {"privacy", "sample_rate = 1.01", "expected a number in [0, 1], got 1.01"},
+      {"privacy", "sample_rate = -0.1", "expected a number in [0, 1], got -0.1"},
+      {"privacy", "target_quantile = 0", "expected a number in (0, 1), got 0"},
+      {"privacy", "target_quantile = 1.0", "expected a number in (0, 1), got 1.0"},
+      {"privacy", "clip_lr = 0", "expected a number > 0, got 0"},
+      {"privacy", "count_noise = -0.5", "expected a number >= 0, got -0.5"},
   };
   for (const Case& c : cases) {
     const std::string line = c.line;
@@ -266,19 +284,158 @@ TEST(ScenarioErrors, BadEnumValue) {
                   "expected one of \"relu\", got \"tanh\"");
   EXPECT_CONTAINS(error_of("[server]\nweighting = \"equal\"\n"),
                   "expected one of \"samples\", \"uniform\", got \"equal\"");
+  EXPECT_EQ(error_of("[privacy]\nmode = \"users\"\n"),
+            "s.toml:2: key 'privacy.mode': expected one of \"none\", \"sample\", \"user\", got "
+            "\"users\" (did you mean \"user\"?)");
+  EXPECT_EQ(error_of("[privacy]\nmode = \"dp-sgd\"\n"),
+            "s.toml:2: key 'privacy.mode': expected one of \"none\", \"sample\", \"user\", got "
+            "\"dp-sgd\"");
 }
 
-TEST(ScenarioErrors, PrivacyModesOtherThanNoneAreReserved) {
-  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\n"),
-            "s.toml:2: key 'privacy.mode': expected \"none\", got \"sample\" (mode \"sample\" is "
-            "reserved for the privacy issue; only \"none\" is implemented for now)");
-  EXPECT_CONTAINS(error_of("[privacy]\nmode = \"user\"\n"), "reserved for the privacy issue");
-  // The other privacy keys are parsed and checked all the same.
-  const Scenario s =
-      parse_scenario("[privacy]\nnoise_multiplier = 1.1\nclip = 0.5\naccountant = \"pld\"\n", "s");
+// A user-level scenario that passes the cross-key checks (Poisson client sampling).
+constexpr const char* kUserOk = "[server]\nsampling_rate = 0.1\n[privacy]\nmode = \"user\"\n";
+
+TEST(Scenario, PrivacyModes) {
+  const Scenario n = parse_scenario("", "s");
+  EXPECT_EQ(n.privacy.mode, PrivacyMode::None);
+  EXPECT_EQ(n.privacy.accountant, AccountantKind::Rdp);
+
+  const Scenario s = parse_scenario(
+      "[privacy]\nmode = \"sample\"\nnoise_multiplier = 1.1\nclip = 0.5\naccountant = \"pld\"\n"
+      "sample_rate = 0.02\n",
+      "s");
+  EXPECT_EQ(s.privacy.mode, PrivacyMode::Sample);
   EXPECT_EQ(s.privacy.noise_multiplier, 1.1);
   EXPECT_EQ(s.privacy.clip, 0.5);
-  EXPECT_EQ(s.privacy.accountant, "pld");
+  EXPECT_EQ(s.privacy.accountant, AccountantKind::Pld);
+  EXPECT_EQ(s.privacy.sample_rate, 0.02);
+  EXPECT_EQ(s.server.weighting, Weighting::Samples);  // sample mode keeps the weighting
+  // Calibration instead of a fixed sigma; sample_rate 0 = auto; local steps or epochs both fine.
+  const Scenario t = parse_scenario(
+      "[client]\nlocal_steps = 5\n[privacy]\nmode = \"sample\"\ntarget_epsilon = 3\n"
+      "sample_rate = 0\n",
+      "s");
+  EXPECT_EQ(t.privacy.target_epsilon, 3.0);
+  EXPECT_EQ(t.privacy.noise_multiplier, 0.0);
+  EXPECT_EQ(t.privacy.sample_rate, 0.0);
+  // noise_multiplier = 0 given explicitly: clipping only, no noise (allowed, for testing).
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\nnoise_multiplier = 0\n"), "");
+  EXPECT_EQ(error_of(std::string(kUserOk) + "noise_multiplier = 0.0\n"), "");
+
+  const Scenario u = parse_scenario(
+      std::string(kUserOk) +
+          "target_epsilon = 8\ndelta = 1e-5\nadaptive_clip = true\ntarget_quantile = 0.7\n"
+          "clip_lr = 0.1\ncount_noise = 2.5\n",
+      "s");
+  EXPECT_EQ(u.privacy.mode, PrivacyMode::User);
+  EXPECT_EQ(u.privacy.target_epsilon, 8.0);
+  EXPECT_EQ(u.privacy.delta, 1e-5);
+  EXPECT_TRUE(u.privacy.adaptive_clip);
+  EXPECT_EQ(u.privacy.target_quantile, 0.7);
+  EXPECT_EQ(u.privacy.clip_lr, 0.1);
+  EXPECT_EQ(u.privacy.count_noise, 2.5);
+  // The default weighting resolves to uniform in user mode; "uniform" may also be given.
+  EXPECT_EQ(u.server.weighting, Weighting::Uniform);
+  EXPECT_EQ(parse_scenario("[server]\nsampling_rate = 0.1\nweighting = \"uniform\"\n[privacy]\n"
+                           "mode = \"user\"\nnoise_multiplier = 1\n",
+                           "s")
+                .server.weighting,
+            Weighting::Uniform);
+  // By --set, too.
+  const Scenario o = parse_scenario(
+      "", "s", {"privacy.mode=user", "server.sampling_rate=0.05", "privacy.noise_multiplier=1"});
+  EXPECT_EQ(o.privacy.mode, PrivacyMode::User);
+  EXPECT_EQ(o.server.weighting, Weighting::Uniform);
+}
+
+TEST(Scenario, PrivacyKeysAreRangeCheckedButIgnoredInModeNone) {
+  // Nothing is required and no cross-key rule applies: switching the mode off is enough for a
+  // non-private baseline of a private scenario.
+  const Scenario s = parse_scenario(
+      "[server]\nweighting = \"samples\"\n[privacy]\nmode = \"none\"\nnoise_multiplier = 1\n"
+      "target_epsilon = 2\nadaptive_clip = true\n",
+      "s");
+  EXPECT_EQ(s.privacy.mode, PrivacyMode::None);
+  EXPECT_EQ(s.server.weighting, Weighting::Samples);
+  EXPECT_TRUE(s.privacy.adaptive_clip);
+  EXPECT_EQ(error_of("[privacy]\nclip_lr = -1\n"),
+            "s.toml:2: key 'privacy.clip_lr': expected a number > 0, got -1");
+}
+
+TEST(ScenarioErrors, PrivacyNeedsANoiseLevel) {
+  const char* expected =
+      "expected privacy.noise_multiplier or privacy.target_epsilon when privacy.mode = \"%s\" "
+      "(noise_multiplier > 0 fixes sigma; target_epsilon > 0 calibrates sigma for the planned "
+      "rounds; noise_multiplier = 0, given explicitly, means clipping only with no noise and no "
+      "privacy guarantee), got ";
+  char sample[512], user[512];
+  std::snprintf(sample, sizeof sample, expected, "sample");
+  std::snprintf(user, sizeof user, expected, "user");
+  // Missing: reported at the [privacy] header.
+  EXPECT_EQ(error_of("[run]\nrounds = 3\n[privacy]\nmode = \"sample\"\n"),
+            std::string("s.toml:3: key 'privacy.noise_multiplier': ") + sample + "nothing");
+  EXPECT_EQ(error_of(kUserOk),
+            std::string("s.toml:3: key 'privacy.noise_multiplier': ") + user + "nothing");
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\ntarget_epsilon = 0\n"),
+            std::string("s.toml:1: key 'privacy.noise_multiplier': ") + sample +
+                "privacy.target_epsilon = 0");
+  // Mode from --set and no [privacy] section: line 1.
+  EXPECT_EQ(error_of("[run]\nrounds = 3\n", {"privacy.mode=sample"}),
+            std::string("s.toml:1: key 'privacy.noise_multiplier': ") + sample + "nothing");
+}
+
+TEST(ScenarioErrors, PrivacyNoiseMultiplierAndTargetEpsilonExcludeEachOther) {
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\nnoise_multiplier = 1.0\ntarget_epsilon = 4\n"),
+            "s.toml:4: key 'privacy.target_epsilon': expected privacy.target_epsilon = 0 when "
+            "privacy.noise_multiplier > 0 (give one of the two: noise_multiplier fixes sigma, "
+            "target_epsilon calibrates sigma for the planned rounds), got 4");
+  EXPECT_EQ(error_of(kUserOk, {"privacy.noise_multiplier=2", "privacy.target_epsilon=1.5"}),
+            "--set: key 'privacy.target_epsilon': expected privacy.target_epsilon = 0 when "
+            "privacy.noise_multiplier > 0 (give one of the two: noise_multiplier fixes sigma, "
+            "target_epsilon calibrates sigma for the planned rounds), got 1.5");
+}
+
+TEST(ScenarioErrors, UserLevelPrivacyNeedsPoissonClientSampling) {
+  const std::string expected =
+      "expected a number in (0, 1] when privacy.mode = \"user\" (user-level DP-FedAvg's "
+      "accountant assumes Poisson client sampling: each client joins each round independently "
+      "with probability server.sampling_rate; fixed-size sampling of server.clients_per_round is "
+      "not covered), got ";
+  EXPECT_EQ(error_of("[server]\nclients_per_round = 10\n[privacy]\nmode = \"user\"\n"
+                     "noise_multiplier = 1\n"),
+            "s.toml:1: key 'server.sampling_rate': " + expected + "nothing");
+  EXPECT_EQ(error_of("[server]\nsampling_rate = 0.0\n[privacy]\nmode = \"user\"\n"
+                     "target_epsilon = 5\n"),
+            "s.toml:2: key 'server.sampling_rate': " + expected + "0.0");
+  // Sample mode does not care how clients are sampled.
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\nnoise_multiplier = 1\n"), "");
+}
+
+TEST(ScenarioErrors, UserLevelPrivacyRejectsSampleWeighting) {
+  const std::string expected =
+      "key 'server.weighting': expected \"uniform\" or no value when privacy.mode = \"user\" "
+      "(user-level DP-FedAvg weights every client equally and divides by a fixed expected cohort "
+      "size, so that one client's influence on the update is bounded), got \"samples\"";
+  EXPECT_EQ(error_of("[server]\nsampling_rate = 0.1\nweighting = \"samples\"\n[privacy]\n"
+                     "mode = \"user\"\nnoise_multiplier = 1\n"),
+            "s.toml:3: " + expected);
+  EXPECT_EQ(error_of(std::string(kUserOk) + "noise_multiplier = 1\n", {"server.weighting=samples"}),
+            "--set: " + expected);
+  // The embedded default scenario leaves weighting out, so user-level DP works on it directly.
+  EXPECT_EQ(
+      error_of(default_scenario_text(),
+               {"privacy.mode=user", "server.sampling_rate=0.1", "privacy.noise_multiplier=1"},
+               "<default>"),
+      "");
+}
+
+TEST(ScenarioErrors, AdaptiveClippingIsUserLevelOnly) {
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\nnoise_multiplier = 1\nadaptive_clip = true\n"),
+            "s.toml:4: key 'privacy.adaptive_clip': expected false when privacy.mode = \"sample\" "
+            "(adaptive clipping adapts the clip of client updates, which is user-level DP: it "
+            "needs privacy.mode = \"user\"), got true");
+  EXPECT_EQ(error_of("[privacy]\nmode = \"sample\"\nnoise_multiplier = 1\nadaptive_clip = false\n"),
+            "");
 }
 
 TEST(ScenarioErrors, MlpNeedsAHiddenLayer) {
@@ -395,8 +552,9 @@ TEST(ScenarioErrors, BadOverrides) {
   EXPECT_EQ(error_of("", {"secagg.bits=20"}),
             "--set: key 'secagg.bits': unknown section [secagg]; the sections are [run], [data], "
             "[partition], [model], [client], [server], [privacy]");
-  EXPECT_CONTAINS(error_of("", {"privacy.mode=user"}),
-                  "--set: key 'privacy.mode': expected \"none\", got \"user\"");
+  EXPECT_EQ(error_of("", {"privacy.mode=users"}),
+            "--set: key 'privacy.mode': expected one of \"none\", \"sample\", \"user\", got "
+            "\"users\" (did you mean \"user\"?)");
   // A file error is still reported with the file's location.
   EXPECT_EQ(error_of("[run]\nrounds = 0\n", {"server.lr=0.1"}),
             "s.toml:2: key 'run.rounds': expected an integer >= 1, got 0");
@@ -455,11 +613,17 @@ clients_per_round = 5
 sampling_rate = 0.25
 weighting = "uniform"
 [privacy]
+mode = "user"
 noise_multiplier = 1.3
 clip = 2
 delta = 1e-5
-target_epsilon = 3
+target_epsilon = 0
 accountant = "pld"
+sample_rate = 0.125
+adaptive_clip = true
+target_quantile = 0.3
+clip_lr = 0.05
+count_noise = 0.75
 )";
   const Scenario s = parse_scenario(text, kDir + "/virtual.toml", {"client.lr=0.3"});
   const std::string resolved = resolved_toml(s);
@@ -467,6 +631,21 @@ accountant = "pld"
   expect_same(s, back);
   EXPECT_EQ(back.client.lr, 0.3);
   EXPECT_EQ(resolved_toml(back), resolved);
+  EXPECT_EQ(back.privacy.mode, PrivacyMode::User);
+  EXPECT_EQ(back.privacy.accountant, AccountantKind::Pld);
+  EXPECT_TRUE(back.privacy.adaptive_clip);
+
+  // Sample mode with calibration (noise_multiplier = 0 and target_epsilon > 0 both written), and
+  // user mode whose default weighting resolved to "uniform".
+  for (const char* p :
+       {"[privacy]\nmode = \"sample\"\ntarget_epsilon = 2.5\nsample_rate = 0.01\n",
+        "[privacy]\nmode = \"sample\"\nnoise_multiplier = 0\n",
+        "[server]\nsampling_rate = 0.2\n[privacy]\nmode = \"user\"\ntarget_epsilon = 1\n"}) {
+    const Scenario a = parse_scenario(p, "<string>");
+    const Scenario b = parse_scenario(resolved_toml(a), "<string>");
+    expect_same(a, b);
+    EXPECT_EQ(resolved_toml(b), resolved_toml(a)) << p;
+  }
 
   // The defaults, too, and every key of every section is written.
   const std::string defaults = resolved_toml(Scenario{});
@@ -528,6 +707,10 @@ TEST(Scenario, EnumNames) {
   EXPECT_STREQ(to_string(Weighting::Samples), "samples");
   EXPECT_STREQ(to_string(Weighting::Uniform), "uniform");
   EXPECT_STREQ(to_string(PrivacyMode::None), "none");
+  EXPECT_STREQ(to_string(PrivacyMode::Sample), "sample");
+  EXPECT_STREQ(to_string(PrivacyMode::User), "user");
+  EXPECT_STREQ(to_string(AccountantKind::Rdp), "rdp");
+  EXPECT_STREQ(to_string(AccountantKind::Pld), "pld");
 }
 
 TEST(ScenarioKeys, EveryKeyIsDocumented) {
@@ -555,6 +738,11 @@ TEST(ScenarioKeys, Suggestions) {
   EXPECT_EQ(suggest_key("client", "epochs"), "client.local_epochs");
   EXPECT_EQ(suggest_key("partition", "num_clients"), "partition.clients");
   EXPECT_EQ(suggest_key("client", "qqqqqqqq"), "");
+  EXPECT_EQ(suggest_key("privacy", "sigma"), "privacy.noise_multiplier");
+  EXPECT_EQ(suggest_key("privacy", "sampling_rate"), "privacy.sample_rate");
+  EXPECT_EQ(suggest_key("privacy", "adaptive_clipping"), "privacy.adaptive_clip");
+  EXPECT_EQ(suggest_key("privacy", "quantile"), "privacy.target_quantile");
+  EXPECT_EQ(suggest_key("server", "sample_rate"), "server.sampling_rate");
   EXPECT_EQ(scenario_detail::suggest_section("modle"), "model");
   EXPECT_EQ(scenario_detail::suggest_section("secagg"), "");
 }

@@ -85,3 +85,44 @@ TEST(Simulation, EveryServerOptimizerTrains) {
     EXPECT_GT(r.evals.back().accuracy, 0.62) << opt;
   }
 }
+
+// With sample-level DP-SGD on the default scenario (reduced size: 20 large shops, so that each
+// local step's expected batch q n_k is about the batch size), accuracy falls as the noise rises,
+// and epsilon falls with it.
+TEST(Simulation, DpSgdAccuracyFallsAsNoiseRises) {
+  auto dp = [](const char* sigma) {
+    return run({"data.samples=30000", "data.shops=20", "server.clients_per_round=10",
+                "run.rounds=10", "privacy.mode=\"sample\"", "privacy.clip=1.0",
+                std::string("privacy.noise_multiplier=") + sigma});
+  };
+  const RunResult low = dp("0.5"), mid = dp("16"), high = dp("128");
+  for (const RunResult* r : {&low, &mid, &high}) {
+    ASSERT_EQ(r->status, RunStatus::Complete) << r->status_message;
+    EXPECT_EQ(r->privacy.unit, "record");
+    ASSERT_EQ(r->rounds.size(), 10u);
+    EXPECT_GT(r->rounds.back().epsilon_rdp, 0.0);
+    EXPECT_LE(r->rounds.back().epsilon_pld, r->rounds.back().epsilon_rdp * 1.0001);
+  }
+  EXPECT_GT(low.rounds.back().epsilon_rdp, mid.rounds.back().epsilon_rdp);
+  EXPECT_GT(mid.rounds.back().epsilon_rdp, high.rounds.back().epsilon_rdp);
+  const double a_low = low.evals.back().accuracy, a_mid = mid.evals.back().accuracy,
+               a_high = high.evals.back().accuracy;
+  EXPECT_GT(a_low, a_mid) << a_low << " " << a_mid << " " << a_high;
+  EXPECT_GT(a_mid, a_high) << a_low << " " << a_mid << " " << a_high;
+}
+
+TEST(Simulation, UserLevelDpRunsAndCalibratesToTheTargetEpsilon) {
+  const RunResult r = run({"data.samples=20000", "data.shops=200", "run.rounds=10",
+                           "server.sampling_rate=0.1", "privacy.mode=\"user\"",
+                           "privacy.target_epsilon=4.0", "privacy.clip=0.5",
+                           "privacy.adaptive_clip=true"});
+  ASSERT_EQ(r.status, RunStatus::Complete) << r.status_message;
+  EXPECT_TRUE(r.privacy.calibrated);
+  EXPECT_EQ(r.privacy.unit, "client");
+  EXPECT_GT(r.privacy.noise_multiplier, 0.0);
+  EXPECT_GT(r.privacy.update_noise_multiplier, r.privacy.noise_multiplier);
+  EXPECT_LE(r.rounds.back().epsilon, 4.0);
+  EXPECT_GT(r.rounds.back().epsilon, 3.0);  // calibrated to 3 significant digits, not far below
+  for (size_t i = 1; i < r.rounds.size(); ++i)
+    EXPECT_GE(r.rounds[i].epsilon, r.rounds[i - 1].epsilon);  // epsilon only grows
+}

@@ -99,6 +99,30 @@ class Backend {
   virtual void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
                          int K, int B, int n, float alpha, float beta) = 0;
 
+  // ---- sample-level DP-SGD (ghost norms, clipping, noise) ------------------------------------
+  // Ghost norm of one dense layer (Goodfellow 2015, "Efficient per-example gradient computations"):
+  // sample r's weight+bias gradient is delta_r a_r^T and delta_r, so its squared norm is
+  // ||delta_r||^2 * (||a_r||^2 + 1).  n2[r] = (accumulate ? n2[r] : 0) + that.
+  // delta: [rows, out]  a: [rows, in]  n2: [rows]
+  virtual void ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out,
+                            int in, bool accumulate) = 0;
+
+  // Per-sample clip factors for flat L2 clipping to `clip` (Abadi et al. 2016, Alg. 1):
+  // c[k,i] = w[k,i] * min(1, clip / sqrt(n2[k,i])); clipped_acc[k] += #{i : w > 0, n2 > clip^2}.
+  // n2, w, c: [K, B]  clipped_acc: [K]
+  virtual void clip_factors(float* c, float* clipped_acc, const float* n2, const float* w,
+                            float clip, int K, int B) = 0;
+
+  // x[r, :] *= c[r].  x: [rows, n]  c: [rows]
+  virtual void scale_rows(float* x, const float* c, int64_t rows, int n) = 0;
+
+  // g[k, :] = (g[k, :] + stddev * z_k) * scale_host[k], z_k ~ N(0, I) drawn by gaussian_at with
+  // key (seed, purpose) and counter (round, client_ids_host[k], step, element).  g: [K, P]
+  virtual void add_noise_and_scale(float* g, int K, int64_t P, float stddev,
+                                   const float* scale_host, uint64_t seed, uint32_t purpose,
+                                   uint32_t round, const uint32_t* client_ids_host,
+                                   uint32_t step) = 0;
+
   // ---- client updates -------------------------------------------------------------------------
   // For k < K: g = grad_k + wd * w_k + mu * (w_k - global); v_k = momentum * v_k + g (if momentum
   // > 0, else v unused); w_k -= lr * (momentum > 0 ? v_k : g).  params/grad/velocity: [K, P]

@@ -10,7 +10,9 @@
 #include <cstring>
 #include <new>
 
+#include "sim/backend/cpu_noise.h"
 #include "sim/server/server_math.h"
+#include "sim/util/gaussian_noise.h"
 
 namespace fedsim {
 namespace {
@@ -159,6 +161,58 @@ void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, 
       for (int j = 0; j < nj; ++j)  // beta == 0 overwrites (never reads uninitialised memory)
         g[j0 + j] = (beta == 0.0f ? 0.0f : beta * g[j0 + j]) + alpha * sum[j];
     }
+  }
+}
+
+void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out,
+                              int in, bool accumulate) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* dr = delta + r * out;
+    const float* ar = a + r * in;
+    double d2 = 0.0, a2 = 0.0;
+    for (int j = 0; j < out; ++j) d2 += double(dr[j]) * dr[j];
+    for (int j = 0; j < in; ++j) a2 += double(ar[j]) * ar[j];
+    const float v = float(d2 * (a2 + 1.0));
+    n2[r] = accumulate ? n2[r] + v : v;
+  }
+}
+
+void CpuBackend::clip_factors(float* c, float* clipped_acc, const float* n2, const float* w,
+                              float clip, int K, int B) {
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    int clipped = 0;
+    for (int i = 0; i < B; ++i) {
+      const int64_t r = int64_t(k) * B + i;
+      const bool over = n2[r] > clip * clip;
+      c[r] = over ? w[r] * (clip / std::sqrt(n2[r])) : w[r];
+      clipped += over && w[r] > 0.0f;
+    }
+    clipped_acc[k] += float(clipped);
+  }
+}
+
+void CpuBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r)
+    for (int j = 0; j < n; ++j) x[r * n + j] *= c[r];
+}
+
+void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,
+                                     const float* scale_host, uint64_t seed, uint32_t purpose,
+                                     uint32_t round, const uint32_t* client_ids_host,
+                                     uint32_t step) {
+  const NoiseKey key = noise_key(seed, purpose);
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k) {
+    float* gk = g + k * P;
+    const float s = scale_host[k];
+    if (stddev == 0.0f) {
+      for (int64_t i = 0; i < P; ++i) gk[i] *= s;
+      continue;
+    }
+    add_scaled_noise_row(gk, P, stddev, s, key, round, client_ids_host[k], step);
   }
 }
 

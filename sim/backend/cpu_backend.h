@@ -37,6 +37,14 @@ class CpuBackend final : public Backend {
                              int B, int C) override;
   void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz, int K, int B,
                  int n, float alpha, float beta) override;
+  void ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out, int in,
+                    bool accumulate) override;
+  void clip_factors(float* c, float* clipped_acc, const float* n2, const float* w, float clip,
+                    int K, int B) override;
+  void scale_rows(float* x, const float* c, int64_t rows, int n) override;
+  void add_noise_and_scale(float* g, int K, int64_t P, float stddev, const float* scale_host,
+                           uint64_t seed, uint32_t purpose, uint32_t round,
+                           const uint32_t* client_ids_host, uint32_t step) override;
   void sgd_update(float* params, const float* grad, float* velocity, const float* global,
                   const SgdParams& p, int K, int64_t P) override;
   void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;

@@ -10,6 +10,7 @@
 #include "sim/data/federation_builder.h"
 #include "sim/data/federation_io.h"
 #include "sim/data/federation_stats.h"
+#include "sim/privacy/privacy_plan.h"
 #include "sim/results/results_writer.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -59,7 +60,19 @@ void print_summary(const RunResult& r, const std::string& path) {
   if (!r.clients.final_accuracy.empty())
     std::printf("per client  accuracy mean %.4f   10th percentile %.4f   worst %.4f\n",
                 r.clients.accuracy_mean, r.clients.accuracy_p10, r.clients.accuracy_worst);
-  std::printf("privacy     none (no differential privacy in this run)\n");
+  const PrivacyReport& p = r.privacy;
+  if (p.mode == "none") {
+    std::printf("privacy     none (no differential privacy in this run)\n");
+  } else {
+    const double rdp = r.rounds.empty() ? 0.0 : r.rounds.back().epsilon_rdp;
+    const double pld = r.rounds.empty() ? 0.0 : r.rounds.back().epsilon_pld;
+    std::printf("privacy     %s-level DP (unit: one %s), noise multiplier %.4g%s, clip %.4g\n",
+                p.mode == "sample" ? "sample" : "user", p.unit.c_str(), p.noise_multiplier,
+                p.calibrated ? " (calibrated)" : "", p.clip);
+    std::printf("            epsilon %.4g (RDP) / %.4g (PLD) at delta %.3g after %zu rounds\n",
+                rdp, pld, p.delta, r.rounds.size());
+    std::printf("            assumes: %s\n", p.sampling.c_str());
+  }
   std::printf("results     %s\n", path.c_str());
 }
 
@@ -105,6 +118,19 @@ int cmd_run(const RunArgs& a) {
         "%.2f s; backend %s\n",
         s.run.name.c_str(), s.source_path.c_str(), fed.num_clients(), (long long)fed.train.n,
         (long long)fed.test.n, data_s, backend->device().c_str());
+  try {  // privacy settings that only the data can refute, before any training
+    const PrivacyPlan plan = make_privacy_plan(s, fed);
+    for (const std::string& w : plan.warnings)
+      std::fprintf(stderr, "fedsim: warning: %s\n", w.c_str());
+    if (plan.calibrated && !a.quiet)
+      std::printf("fedsim: privacy.target_epsilon = %g: noise multiplier %.4g chosen (%s, delta "
+                  "%g, %d rounds)\n",
+                  s.privacy.target_epsilon, plan.noise_multiplier,
+                  to_string(s.privacy.accountant), s.privacy.delta, s.run.rounds);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: %s: %s\n", s.source_path.c_str(), e.what());
+    return 2;
+  }
 
   ConsoleProgress progress(s.run.rounds, stdout);
   RunResult result = run_scenario(s, fed, std::move(backend), a.quiet ? nullptr : &progress);

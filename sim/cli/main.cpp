@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/privacy_cmd.h"
 
 int main(int argc, char** argv) {
   using namespace fedsim::cli;
@@ -37,6 +38,9 @@ int main(int argc, char** argv) {
   data_cmd->add_option("--output,-o", output, "federation file (HDF5)")->required();
   data_cmd->add_flag("--force", force, "overwrite an existing file");
 
+  PrivacyArgs privacy;
+  auto* privacy_cmd = add_privacy_command(app, privacy);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -47,5 +51,6 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return cmd_validate(file, overrides);
   if (*describe_cmd) return cmd_describe(file, overrides);
   if (*data_cmd) return cmd_data(file, overrides, output, force);
+  if (*privacy_cmd) return cmd_privacy(privacy);
   return 2;
 }

@@ -2,13 +2,16 @@
 //
 // Writing is atomic (h5::write_atomically): a crash or a full disk never leaves a half-written file
 // under the final name. read_results is the exact inverse of write_results; every field
-// round-trips, NaN included.
+// round-trips, NaN included. Files written before the privacy fields existed (no /privacy group, no
+// epsilon_rdp/epsilon_pld/clip_fraction/clip_norm columns) still read, with those fields left at
+// their defaults (NaN for the columns).
 #include "sim/results/results_writer.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <stdexcept>
 
 #include "sim/results/h5_file.h"
@@ -36,6 +39,14 @@ std::vector<T> read_column(hid_t g, const std::string& name, size_t* n, bool fir
   return v;
 }
 
+// Like read_column, but a column the file does not have (an older file) reads as n NaNs.
+std::vector<double> read_optional_column(hid_t g, const std::string& name, size_t* n) {
+  if (!h5::exists(g, name)) {
+    return std::vector<double>(*n, std::numeric_limits<double>::quiet_NaN());
+  }
+  return read_column<double>(g, name, n, false);
+}
+
 void write_rounds(hid_t root, const std::vector<RoundRecord>& rs) {
   h5::Group g = h5::create_group(root, "rounds");
   h5::write_vector(g.id(), "round", column<int32_t>(rs, [](auto& r) { return r.round; }));
@@ -45,6 +56,13 @@ void write_rounds(hid_t root, const std::vector<RoundRecord>& rs) {
   h5::write_vector(g.id(), "mean_client_update_norm",
                    column<double>(rs, [](auto& r) { return r.mean_client_update_norm; }));
   h5::write_vector(g.id(), "epsilon", column<double>(rs, [](auto& r) { return r.epsilon; }));
+  h5::write_vector(g.id(), "epsilon_rdp",
+                   column<double>(rs, [](auto& r) { return r.epsilon_rdp; }));
+  h5::write_vector(g.id(), "epsilon_pld",
+                   column<double>(rs, [](auto& r) { return r.epsilon_pld; }));
+  h5::write_vector(g.id(), "clip_fraction",
+                   column<double>(rs, [](auto& r) { return r.clip_fraction; }));
+  h5::write_vector(g.id(), "clip_norm", column<double>(rs, [](auto& r) { return r.clip_norm; }));
   h5::write_vector(g.id(), "wall_time_s",
                    column<double>(rs, [](auto& r) { return r.wall_time_s; }));
   h5::write_vector(g.id(), "clients_sampled",
@@ -64,6 +82,10 @@ std::vector<RoundRecord> read_rounds(hid_t root) {
   const auto wall = read_column<double>(g.id(), "wall_time_s", &n, false);
   const auto sampled = read_column<int32_t>(g.id(), "clients_sampled", &n, false);
   const auto dropped = read_column<int32_t>(g.id(), "clients_dropped", &n, false);
+  const auto eps_rdp = read_optional_column(g.id(), "epsilon_rdp", &n);
+  const auto eps_pld = read_optional_column(g.id(), "epsilon_pld", &n);
+  const auto clip_fraction = read_optional_column(g.id(), "clip_fraction", &n);
+  const auto clip_norm = read_optional_column(g.id(), "clip_norm", &n);
   std::vector<RoundRecord> rs(n);
   for (size_t i = 0; i < n; ++i) {
     RoundRecord& r = rs[i];
@@ -74,9 +96,69 @@ std::vector<RoundRecord> read_rounds(hid_t root) {
     r.update_norm = norm[i];
     r.mean_client_update_norm = client_norm[i];
     r.epsilon = eps[i];
+    r.epsilon_rdp = eps_rdp[i];
+    r.epsilon_pld = eps_pld[i];
+    r.clip_fraction = clip_fraction[i];
+    r.clip_norm = clip_norm[i];
     r.wall_time_s = wall[i];
   }
   return rs;
+}
+
+// What the run's epsilon means (attributes), plus both accountants' epsilon per round (copies of
+// the /rounds columns, so that /privacy is self-contained).
+void write_privacy(hid_t root, const PrivacyReport& p, const std::vector<RoundRecord>& rs) {
+  h5::Group g = h5::create_group(root, "privacy");
+  const hid_t id = g.id();
+  h5::write_string_attr(id, "mode", p.mode);
+  h5::write_string_attr(id, "unit", p.unit);
+  h5::write_string_attr(id, "neighbouring", p.neighbouring);
+  h5::write_string_attr(id, "sampling", p.sampling);
+  h5::write_attr<int8_t>(id, "sampling_covered", p.sampling_covered ? 1 : 0);
+  h5::write_string_attr(id, "accountant", p.accountant);
+  h5::write_attr(id, "noise_multiplier", p.noise_multiplier);
+  h5::write_attr<int8_t>(id, "calibrated", p.calibrated ? 1 : 0);
+  h5::write_attr(id, "target_epsilon", p.target_epsilon);
+  h5::write_attr(id, "delta", p.delta);
+  h5::write_attr(id, "clip", p.clip);
+  h5::write_attr(id, "sample_rate", p.sample_rate);
+  h5::write_attr<int64_t>(id, "steps_per_round", p.steps_per_round);
+  h5::write_attr<int8_t>(id, "adaptive_clip", p.adaptive_clip ? 1 : 0);
+  h5::write_attr(id, "update_noise_multiplier", p.update_noise_multiplier);
+  h5::write_attr(id, "count_noise", p.count_noise);
+  h5::write_vector(id, "epsilon_rdp", column<double>(rs, [](auto& r) { return r.epsilon_rdp; }));
+  h5::write_vector(id, "epsilon_pld", column<double>(rs, [](auto& r) { return r.epsilon_pld; }));
+}
+
+// Absent in files written before privacy was recorded: the defaults stay.
+PrivacyReport read_privacy(hid_t root, size_t rounds) {
+  PrivacyReport p;
+  if (!h5::exists(root, "privacy")) return p;
+  h5::Group g = h5::open_group(root, "privacy");
+  const hid_t id = g.id();
+  p.mode = h5::read_string_attr(id, "mode");
+  p.unit = h5::read_string_attr(id, "unit");
+  p.neighbouring = h5::read_string_attr(id, "neighbouring");
+  p.sampling = h5::read_string_attr(id, "sampling");
+  p.sampling_covered = h5::read_attr<int8_t>(id, "sampling_covered") != 0;
+  p.accountant = h5::read_string_attr(id, "accountant");
+  p.noise_multiplier = h5::read_attr<double>(id, "noise_multiplier");
+  p.calibrated = h5::read_attr<int8_t>(id, "calibrated") != 0;
+  p.target_epsilon = h5::read_attr<double>(id, "target_epsilon");
+  p.delta = h5::read_attr<double>(id, "delta");
+  p.clip = h5::read_attr<double>(id, "clip");
+  p.sample_rate = h5::read_attr<double>(id, "sample_rate");
+  p.steps_per_round = h5::read_attr<int64_t>(id, "steps_per_round");
+  p.adaptive_clip = h5::read_attr<int8_t>(id, "adaptive_clip") != 0;
+  p.update_noise_multiplier = h5::read_attr<double>(id, "update_noise_multiplier");
+  p.count_noise = h5::read_attr<double>(id, "count_noise");
+  // The per-round copies carry nothing new; only check they belong to this file's rounds.
+  for (const char* name : {"epsilon_rdp", "epsilon_pld"}) {
+    if (h5::read_vector<double>(id, name).size() != rounds) {
+      h5::fail(id, name, "length differs from the /rounds columns");
+    }
+  }
+  return p;
 }
 
 void write_evals(hid_t root, const std::vector<EvalRecord>& es) {
@@ -194,6 +276,7 @@ void write_run(hid_t root, const RunResult& r) {
     h5::write_string_attr(g.id(), "path", r.scenario_path);
   }
   write_rounds(root, r.rounds);
+  write_privacy(root, r.privacy, r.rounds);
   write_evals(root, r.evals);
   write_clients(root, r.clients);
   write_model(root, r.layout, r.weights);
@@ -259,6 +342,7 @@ RunResult read_results(const std::string& path) {
     r.scenario_path = h5::read_string_attr(g.id(), "path");
   }
   r.rounds = read_rounds(root);
+  r.privacy = read_privacy(root, r.rounds.size());
   r.evals = read_evals(root);
   r.clients = read_clients(root);
   read_model(root, &r.layout, &r.weights);

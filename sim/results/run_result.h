@@ -25,7 +25,11 @@ struct RoundRecord {
   int clients_dropped = 0;   // secure aggregation dropouts (0 until secagg lands)
   double update_norm = 0.0;  // L2 norm of the aggregated update before the server step
   double mean_client_update_norm = 0.0;
-  double epsilon = std::numeric_limits<double>::quiet_NaN();  // NaN: no privacy
+  double epsilon = std::numeric_limits<double>::quiet_NaN();  // headline accountant; NaN: none
+  double epsilon_rdp = std::numeric_limits<double>::quiet_NaN();
+  double epsilon_pld = std::numeric_limits<double>::quiet_NaN();
+  double clip_fraction = std::numeric_limits<double>::quiet_NaN();  // records/clients clipped
+  double clip_norm = std::numeric_limits<double>::quiet_NaN();      // clip in force this round
   double wall_time_s = 0.0;                                   // this round's wall time
 };
 
@@ -49,6 +53,26 @@ struct ClientStats {
   double accuracy_worst = std::numeric_limits<double>::quiet_NaN();
 };
 
+// What the epsilon of a run means: mechanism, unit of privacy, sampling assumption, parameters.
+struct PrivacyReport {
+  std::string mode = "none";  // none | sample | user
+  std::string unit;           // "record" | "client"
+  std::string neighbouring;   // e.g. "add/remove one record of one client"
+  std::string sampling;       // the sampling the run used, in words
+  bool sampling_covered = true;  // false: the accountant's Poisson assumption does not hold
+  std::string accountant = "rdp";  // headline accountant (both are recorded)
+  double noise_multiplier = 0.0;   // sigma used (chosen by calibration when calibrated)
+  bool calibrated = false;
+  double target_epsilon = 0.0;
+  double delta = 0.0;
+  double clip = 0.0;            // initial clip (C or S)
+  double sample_rate = 0.0;     // q: record rate per local step (sample) or client rate (user)
+  int64_t steps_per_round = 0;  // sample mode: local DP-SGD steps per round
+  bool adaptive_clip = false;
+  double update_noise_multiplier = 0.0;  // user + adaptive: the share of sigma on the update
+  double count_noise = 0.0;              // user + adaptive: std of the clipped-count noise
+};
+
 struct RunResult {
   RunStatus status = RunStatus::Running;
   std::string status_message;
@@ -68,6 +92,7 @@ struct RunResult {
   std::vector<RoundRecord> rounds;
   std::vector<EvalRecord> evals;
   ClientStats clients;
+  PrivacyReport privacy;
 
   ModelLayout layout;
   std::vector<float> weights;  // [layout.num_params]

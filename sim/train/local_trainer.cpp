@@ -15,18 +15,23 @@ int64_t local_steps_for(const ClientConfig& cfg, int64_t client_samples) {
 }
 
 LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientConfig& cfg,
-                           int max_clients, uint64_t seed)
+                           int max_clients, uint64_t seed, std::optional<DpSgdSettings> dp)
     : be_(be),
       layout_(layout),
       cfg_(cfg),
       max_clients_(max_clients),
       seed_(seed),
-      B_(cfg.batch_size) {
+      B_(cfg.batch_size),
+      dp_(dp) {
   const size_t P = layout.num_params;
   const size_t K = max_clients;
   params_ = DeviceBuffer<float>(be, K * P);
   const bool plain_sgd = cfg.momentum == 0.0 && cfg.weight_decay == 0.0 && cfg.prox_mu == 0.0;
-  if (!plain_sgd) grad_ = DeviceBuffer<float>(be, K * P);
+  if (!plain_sgd || dp) grad_ = DeviceBuffer<float>(be, K * P);
+  if (dp) {
+    dp_buf_ = DpBuffers(be, layout, int64_t(K) * B_);
+    clipped_acc_ = DeviceBuffer<float>(be, K);
+  }
   if (cfg.momentum > 0.0) velocity_ = DeviceBuffer<float>(be, K * P);
   loss_acc_ = DeviceBuffer<float>(be, K);
   idx_dev_ = DeviceBuffer<int64_t>(be, K * B_);

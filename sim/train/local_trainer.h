@@ -9,12 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "sim/backend/backend.h"
 #include "sim/data/dataset.h"
 #include "sim/model/model_layout.h"
 #include "sim/scenario.h"
+#include "sim/train/dp_backward.h"
 #include "sim/train/model_ops.h"
 
 namespace fedsim {
@@ -22,21 +24,37 @@ namespace fedsim {
 // Number of local steps client c takes in a round.
 int64_t local_steps_for(const ClientConfig& cfg, int64_t client_samples);
 
+// Sample-level DP-SGD inside every client (Abadi et al. 2016, Alg. 1): each local step draws a
+// Poisson batch (every record independently with rate q), clips each record's gradient to C, adds
+// N(0, (sigma C)^2 I) to the clipped sum and divides by the expected batch size q * n_k.
+struct DpSgdSettings {
+  double sample_rate = 0.0;       // q
+  int64_t steps = 0;              // local steps per round, the same for every client
+  float clip = 1.0f;              // C
+  float noise_multiplier = 0.0f;  // sigma
+};
+
 struct ChunkResult {
   std::vector<double> loss_sum;       // [K] sum of per-sample training losses over all local steps
   std::vector<int64_t> samples_seen;  // [K] samples processed over all local steps
+  std::vector<double> clipped;        // [K] DP-SGD: samples whose gradient was clipped
 };
 
 class LocalTrainer {
  public:
   // max_clients: the largest chunk this trainer will be asked to train.
+  // dp: sample-level DP-SGD settings, or nullopt for non-private training.
   LocalTrainer(Backend& be, const ModelLayout& layout, const ClientConfig& cfg, int max_clients,
-               uint64_t seed);
+               uint64_t seed, std::optional<DpSgdSettings> dp = std::nullopt);
 
   // Trains clients[0..K) (sorted by local steps, descending) from `global` [P] on the resident
   // training data (x [N, d], y [N]). Their final weights are left in params() [K, P].
   ChunkResult train(const Federation& fed, const float* x, const int32_t* y, const float* global,
                     const int* clients, int K, int round);
+
+  // DP-SGD (dp_sgd_trainer.cpp): every client runs dp->steps steps with Poisson batches.
+  ChunkResult train_dp(const Federation& fed, const float* x, const int32_t* y, const float* global,
+                       const int* clients, int K, int round);
 
   float* params() { return params_.get(); }
   int64_t num_params() const { return layout_.num_params; }
@@ -45,6 +63,10 @@ class LocalTrainer {
   // Fills idx_/w_/scale_ for step s of the first K_active clients; returns rows seen per client.
   void draw_batches(const Federation& fed, const int* clients, int K_active, int64_t step,
                     int round, std::vector<int64_t>& seen);
+
+  // DP-SGD: draws each client's Poisson batch of this step into perm_[k]; returns the largest.
+  int64_t draw_poisson_batches(const Federation& fed, const int* clients, int K, int64_t step,
+                               int round);
 
   Backend& be_;
   ModelLayout layout_;
@@ -58,6 +80,9 @@ class LocalTrainer {
   DeviceBuffer<float> w_dev_, scale_dev_;
   DeviceBuffer<int32_t> y_batch_;
   ActivationBuffers acts_;
+  std::optional<DpSgdSettings> dp_;
+  DpBuffers dp_buf_;
+  DeviceBuffer<float> clipped_acc_;
 
   // host staging, reused every step
   std::vector<int64_t> idx_;

@@ -1,0 +1,48 @@
+// CPU noise rows, vectorised over Philox blocks (see cpu_noise.h).
+#include "sim/backend/cpu_noise.h"
+
+#include <algorithm>
+
+namespace fedsim {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FEDSIM_NOISE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define FEDSIM_NOISE_CLONES
+#endif
+
+FEDSIM_NOISE_CLONES
+void add_scaled_noise_row(float* g, int64_t n, float stddev, float scale, NoiseKey key,
+                          uint32_t round, uint32_t client, uint32_t step) {
+  constexpr int kLanes = 16;  // Philox blocks per batch: 64 normals
+  const int64_t blocks = (n + 3) / 4;
+  for (int64_t b0 = 0; b0 < blocks; b0 += kLanes) {
+    uint32_t u0[kLanes], u1[kLanes], u2[kLanes], u3[kLanes];
+    float z[4][kLanes];
+#pragma GCC ivdep
+    for (int l = 0; l < kLanes; ++l) {
+      uint32_t u[4];
+      philox4x32_10(round, client, step, uint32_t(b0 + l), key.k0, key.k1, u);
+      u0[l] = u[0];
+      u1[l] = u[1];
+      u2[l] = u[2];
+      u3[l] = u[3];
+    }
+#pragma GCC ivdep
+    for (int l = 0; l < kLanes; ++l) {
+      box_muller(u0[l], u1[l], z[0][l], z[1][l]);
+      box_muller(u2[l], u3[l], z[2][l], z[3][l]);
+    }
+    const int64_t first = b0 * 4;
+    float* out = g + first;
+    if (n - first >= 4 * kLanes) {
+      for (int l = 0; l < kLanes; ++l)
+        for (int j = 0; j < 4; ++j) out[4 * l + j] = (out[4 * l + j] + stddev * z[j][l]) * scale;
+    } else {
+      for (int64_t t = 0; t < n - first; ++t)
+        out[t] = (out[t] + stddev * z[t & 3][t >> 2]) * scale;
+    }
+  }
+}
+
+}  // namespace fedsim

@@ -1,0 +1,48 @@
+// Clipped per-sample gradient sums by ghost norms (see dp_backward.h).
+#include "sim/train/dp_backward.h"
+
+namespace fedsim {
+
+DpBuffers::DpBuffers(Backend& be, const ModelLayout& layout, int64_t rows)
+    : n2(be, rows), c(be, rows) {
+  for (size_t li = 0; li + 1 < layout.layers.size(); ++li)
+    dz.emplace_back(be, size_t(rows) * layout.layers[li].out);
+}
+
+void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* params,
+                          int64_t param_stride, int K, int B, ActivationBuffers& acts,
+                          DpBuffers& dp, const float* w, float clip, float* clipped_acc,
+                          float* grad, float beta) {
+  const int L = int(layout.layers.size());
+  const int64_t rows = int64_t(K) * B;
+  auto dz_of = [&](int li) { return li == L - 1 ? acts.acts.back().get() : dp.dz[li].get(); };
+
+  // 1. Back-propagate per-sample output gradients through every layer (unclipped).
+  for (int li = L - 1; li >= 1; --li) {
+    const DenseLayer& l = layout.layers[li];
+    float* below = dz_of(li - 1);
+    be.gemm_batched(false, false, B, l.in, l.out, 1.0f, dz_of(li), l.out, int64_t(B) * l.out,
+                    params + l.w_offset, l.in, param_stride, 0.0f, below, l.in,
+                    int64_t(B) * l.in, K);
+    be.relu_backward(below, acts.acts[li].get(), rows * l.in);
+  }
+  // 2. Ghost norms: ||g_i||^2 = sum_l ||dz_l,i||^2 (||a_l,i||^2 + 1)   (Goodfellow 2015).
+  for (int li = 0; li < L; ++li) {
+    const DenseLayer& l = layout.layers[li];
+    be.ghost_sqnorm(dp.n2.get(), dz_of(li), acts.acts[li].get(), rows, l.out, l.in, li > 0);
+  }
+  // 3. Clip factors c_i = w_i min(1, C / ||g_i||)   (Abadi et al. 2016, Alg. 1).
+  be.clip_factors(dp.c.get(), clipped_acc, dp.n2.get(), w, clip, K, B);
+  // 4. The clipped sum: scale each sample's deltas, then one GEMM per layer.
+  for (int li = 0; li < L; ++li) {
+    const DenseLayer& l = layout.layers[li];
+    float* dz = dz_of(li);
+    be.scale_rows(dz, dp.c.get(), rows, l.out);
+    be.gemm_batched(true, false, l.out, l.in, B, 1.0f, dz, l.out, int64_t(B) * l.out,
+                    acts.acts[li].get(), l.in, int64_t(B) * l.in, beta, grad + l.w_offset, l.in,
+                    param_stride, K);
+    be.bias_grad(grad, param_stride, l.b_offset, dz, K, B, l.out, 1.0f, beta);
+  }
+}
+
+}  // namespace fedsim

@@ -1,0 +1,107 @@
+// LocalTrainer::train_dp: sample-level DP-SGD of a cohort chunk in lockstep (see local_trainer.h).
+//
+// Per local step, for every client: a Poisson batch (each record independently with rate q, the
+// sampling the accountant assumes), per-sample gradients clipped to C by ghost norms, the clipped
+// sum plus N(0, (sigma C)^2 I), divided by the expected batch size q n_k (Abadi et al. 2016, Alg.
+// 1; normalisation as in Opacus' "expected batch size"). Batches larger than the buffers are
+// processed in micro-batches whose clipped sums add up before the noise, so no record is dropped.
+#include <algorithm>
+#include <cmath>
+
+#include "sim/train/local_trainer.h"
+#include "sim/util/gaussian_noise.h"
+#include "sim/util/rng.h"
+
+namespace fedsim {
+
+int64_t LocalTrainer::draw_poisson_batches(const Federation& fed, const int* clients, int K,
+                                           int64_t step, int round) {
+  const double q = dp_->sample_rate;
+  const double log1mq = std::log1p(-q);
+  int64_t largest = 0;
+  for (int k = 0; k < K; ++k) {
+    const int c = clients[k];
+    const int64_t n = fed.client_size(c), first = fed.offsets[c];
+    auto& batch = perm_[k];
+    batch.clear();
+    if (q >= 1.0) {
+      for (int64_t i = 0; i < n; ++i) batch.push_back(first + i);
+    } else {
+      // Bernoulli(q) for every record, by geometric skips between the selected ones.
+      Stream rng(seed_, RngPurpose::BatchOrder, uint32_t(round), uint32_t(c), uint32_t(step));
+      for (int64_t i = -1;;) {
+        i += 1 + int64_t(std::floor(std::log(rng.uniform_pos()) / log1mq));
+        if (i >= n || i < 0) break;
+        batch.push_back(first + i);
+      }
+    }
+    largest = std::max<int64_t>(largest, int64_t(batch.size()));
+  }
+  return largest;
+}
+
+ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const int32_t* y,
+                                   const float* global, const int* clients, int K, int round) {
+  if (K > max_clients_) throw BackendError("LocalTrainer: chunk larger than allocated");
+  const int64_t P = layout_.num_params;
+  const int d = layout_.inputs(), C = layout_.outputs();
+  const SgdParams sgd{float(cfg_.lr), float(cfg_.momentum), float(cfg_.weight_decay),
+                      float(cfg_.prox_mu)};
+  const float noise_std = dp_->noise_multiplier * dp_->clip;
+
+  be_.broadcast_rows(params_.get(), global, K, P);
+  if (velocity_.get()) be_.fill(velocity_.get(), 0.0f, size_t(K) * P);
+  be_.fill(loss_acc_.get(), 0.0f, K);
+  be_.fill(clipped_acc_.get(), 0.0f, K);
+  std::fill(scale_.begin(), scale_.begin() + K, 1.0f);  // per-sample gradients: no 1/batch
+  scale_dev_.upload(scale_.data(), K);
+  std::vector<float> noise_scale(K);
+  std::vector<uint32_t> ids(K);
+  for (int k = 0; k < K; ++k) {
+    noise_scale[k] = float(1.0 / (dp_->sample_rate * double(fed.client_size(clients[k]))));
+    ids[k] = uint32_t(clients[k]);
+  }
+
+  ChunkResult result;
+  result.samples_seen.assign(K, 0);
+  for (int64_t s = 0; s < dp_->steps; ++s) {
+    const int64_t largest = draw_poisson_batches(fed, clients, K, s, round);
+    if (largest == 0) be_.fill(grad_.get(), 0.0f, size_t(K) * P);  // noise on an empty sum
+    for (int64_t begin = 0; begin < largest; begin += B_) {  // micro-batches of <= B_ rows
+      const int Bj = int(std::min<int64_t>(B_, largest - begin));
+      for (int k = 0; k < K; ++k) {
+        const auto& batch = perm_[k];
+        for (int i = 0; i < Bj; ++i) {
+          const int64_t pos = begin + i;
+          const bool real = pos < int64_t(batch.size());
+          idx_[int64_t(k) * Bj + i] = real ? batch[pos] : -1;
+          w_[int64_t(k) * Bj + i] = real ? 1.0f : 0.0f;
+          result.samples_seen[k] += real;
+        }
+      }
+      const int64_t rows = int64_t(K) * Bj;
+      idx_dev_.upload(idx_.data(), rows);
+      w_dev_.upload(w_.data(), rows);
+      be_.gather_rows(acts_.acts[0].get(), y_batch_.get(), x, y, idx_dev_.get(), rows, d);
+      forward(be_, layout_, params_.get(), P, K, Bj, acts_);
+      float* logits = acts_.acts.back().get();
+      be_.softmax_xent_backward(logits, loss_acc_.get(), logits, y_batch_.get(), w_dev_.get(),
+                                scale_dev_.get(), K, Bj, C);
+      clipped_gradient_sum(be_, layout_, params_.get(), P, K, Bj, acts_, dp_buf_, w_dev_.get(),
+                           dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f);
+    }
+    // (sum of clipped gradients + N(0, (sigma C)^2 I)) / (q n_k)
+    be_.add_noise_and_scale(grad_.get(), K, P, noise_std, noise_scale.data(), seed_, kNoiseDpSgd,
+                            uint32_t(round), ids.data(), uint32_t(s));
+    be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K, P);
+  }
+
+  std::vector<float> loss(K), clipped(K);
+  loss_acc_.download(loss.data(), K);
+  clipped_acc_.download(clipped.data(), K);
+  result.loss_sum.assign(loss.begin(), loss.end());
+  result.clipped.assign(clipped.begin(), clipped.end());
+  return result;
+}
+
+}  // namespace fedsim
