@@ -91,9 +91,13 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
   ledger_ = std::make_unique<PrivacyLedger>(plan_, s_.privacy.delta, fed_.num_clients());
   user_clip_ = plan_.clip;
   std::optional<DpSgdSettings> dp;
-  if (plan_.mode == PrivacyMode::Sample)
+  if (plan_.mode == PrivacyMode::Sample) {
+    int64_t largest = 0;
+    for (int c = 0; c < fed_.num_clients(); ++c) largest = std::max(largest, fed_.client_size(c));
     dp = DpSgdSettings{plan_.sample_rate, plan_.steps_per_round, float(plan_.clip),
-                       float(plan_.noise_multiplier)};
+                       float(plan_.noise_multiplier),
+                       dp_micro_batch_rows(plan_.sample_rate, largest, s_.client.batch_size)};
+  }
   trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed, dp);
   evaluator_ = std::make_unique<Evaluator>(be, layout_);
 }
@@ -162,18 +166,17 @@ RoundRecord Simulation::step_round() {
     rec.clip_norm = user_clip_;
     const float inv_expected = float(1.0 / plan_.expected_clients);
     const uint32_t server_id = 0xFFFFFFFFu;
-    be.add_noise_and_scale(aggregate_.get(), 1, P, float(plan_.update_noise_multiplier * user_clip_),
-                           &inv_expected, s_.run.seed, kNoiseServer, uint32_t(round), &server_id,
-                           0);
+    be.add_noise_and_scale(aggregate_.get(), 1, P,
+                           float(plan_.update_noise_multiplier * user_clip_), &inv_expected,
+                           s_.run.seed, kNoiseServer, uint32_t(round), &server_id, 0);
     if (s_.privacy.adaptive_clip) {
       // Andrew et al. 2021, Alg. 1: noisy fraction of unclipped updates from the sum of
       // (b_k - 1/2) (sensitivity 1/2) plus N(0, sigma_b^2), over the expected cohort; then the
       // geometric update S <- S exp(-eta (b~ - gamma)).
       Stream rng(s_.run.seed, RngPurpose::Noise, uint32_t(round), server_id);
       const double unclipped = double(K) - clipped;
-      const double b = (unclipped - 0.5 * K + plan_.count_noise * rng.normal()) /
-                           plan_.expected_clients +
-                       0.5;
+      const double b =
+          (unclipped - 0.5 * K + plan_.count_noise * rng.normal()) / plan_.expected_clients + 0.5;
       user_clip_ *= std::exp(-s_.privacy.clip_lr * (b - s_.privacy.target_quantile));
     }
   }

@@ -34,7 +34,8 @@ std::vector<double> per_sample_gradient(const ModelLayout& L, const float* p, co
     a[l + 1].resize(ly.out);
     for (int o = 0; o < ly.out; ++o) {
       double z = p[ly.b_offset + o];
-      for (int q = 0; q < ly.in; ++q) z += double(p[ly.w_offset + int64_t(o) * ly.in + q]) * a[l][q];
+      for (int q = 0; q < ly.in; ++q)
+        z += double(p[ly.w_offset + int64_t(o) * ly.in + q]) * a[l][q];
       a[l + 1][o] = ly.activation ? std::max(z, 0.0) : z;
     }
   }
@@ -293,7 +294,8 @@ TEST(UserDp, NoNoiseAndNoClippingIsUniformFedAvg) {
   dp.privacy.mode = PrivacyMode::User;
   dp.privacy.noise_multiplier = 0.0;
   dp.privacy.clip = 1e6;
-  Simulation a(base, fed, std::make_unique<CpuBackend>()), b(dp, fed, std::make_unique<CpuBackend>());
+  Simulation a(base, fed, std::make_unique<CpuBackend>()),
+      b(dp, fed, std::make_unique<CpuBackend>());
   a.step_round();
   const RoundRecord r = b.step_round();
   EXPECT_EQ(r.clip_fraction, 0.0);
@@ -315,7 +317,7 @@ TEST(UserDp, EveryClientDeltaIsClippedToS) {
   Simulation sim(s, fed, std::make_unique<CpuBackend>());
   const RoundRecord r = sim.step_round();
   EXPECT_EQ(r.clip_fraction, 1.0);
-  EXPECT_GT(r.mean_client_update_norm, 1e-2);              // the raw deltas were large
+  EXPECT_GT(r.mean_client_update_norm, 1e-2);             // the raw deltas were large
   EXPECT_LE(r.update_norm, 1e-3 * 3 / 3.0 * (1 + 1e-5));  // sum of 3 deltas of norm S, over 3
 }
 
@@ -337,6 +339,6 @@ TEST(UserDp, AdaptiveClippingMovesTheClipTowardTheQuantile) {
   for (int r = 0; r < 5; ++r) {
     const RoundRecord rec = sim.step_round();
     EXPECT_NEAR(rec.clip_norm, clip, 1e-6 * clip);  // count noise 1e-6 barely moves it
-    clip *= std::exp(-0.2 * (1.0 - 0.5));  // all unclipped: b = 1, gamma = 0.5
+    clip *= std::exp(-0.2 * (1.0 - 0.5));           // all unclipped: b = 1, gamma = 0.5
   }
 }

@@ -112,10 +112,10 @@ TEST(Simulation, DpSgdAccuracyFallsAsNoiseRises) {
 }
 
 TEST(Simulation, UserLevelDpRunsAndCalibratesToTheTargetEpsilon) {
-  const RunResult r = run({"data.samples=20000", "data.shops=200", "run.rounds=10",
-                           "server.sampling_rate=0.1", "privacy.mode=\"user\"",
-                           "privacy.target_epsilon=4.0", "privacy.clip=0.5",
-                           "privacy.adaptive_clip=true"});
+  const RunResult r =
+      run({"data.samples=20000", "data.shops=200", "run.rounds=10", "server.sampling_rate=0.1",
+           "privacy.mode=\"user\"", "privacy.target_epsilon=4.0", "privacy.clip=0.5",
+           "privacy.adaptive_clip=true"});
   ASSERT_EQ(r.status, RunStatus::Complete) << r.status_message;
   EXPECT_TRUE(r.privacy.calibrated);
   EXPECT_EQ(r.privacy.unit, "client");

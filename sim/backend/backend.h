@@ -70,6 +70,16 @@ class Backend {
                             int64_t stride_b, float beta, float* c, int ldc, int64_t stride_c,
                             int batch) = 0;
 
+  // As gemm_batched, but ragged: batch b uses only the first rows_host[b] rows of one dimension
+  // (which = RaggedM: m_b = rows_host[b], the rows of op(A_b) and C_b, rows of C_b past m_b are
+  // left as they were; which = RaggedK: k_b = rows_host[b], k_b = 0 gives C_b = beta C_b).
+  // Lets cohorts with different batch sizes skip their padding rows. rows_host: host [batch].
+  enum class Ragged { M, K };
+  virtual void gemm_ragged(Ragged which, const int* rows_host, bool trans_a, bool trans_b, int m,
+                           int n, int k, float alpha, const float* a, int lda, int64_t stride_a,
+                           const float* b, int ldb, int64_t stride_b, float beta, float* c, int ldc,
+                           int64_t stride_c, int batch) = 0;
+
   // ---- layers ---------------------------------------------------------------------------------
   // rows r in 0..rows-1: x_out[r, :] = x[idx[r], :], y_out[r] = y[idx[r]]; idx[r] < 0 gives a zero
   // row and label 0 (padding; its sample weight is 0).
@@ -113,7 +123,8 @@ class Backend {
   virtual void clip_factors(float* c, float* clipped_acc, const float* n2, const float* w,
                             float clip, int K, int B) = 0;
 
-  // x[r, :] *= c[r].  x: [rows, n]  c: [rows]
+  // x[r, :] *= c[r], and exactly 0 where c[r] == 0 (padding rows hold stale values).
+  // x: [rows, n]  c: [rows]
   virtual void scale_rows(float* x, const float* c, int64_t rows, int n) = 0;
 
   // g[k, :] = (g[k, :] + stddev * z_k) * scale_host[k], z_k ~ N(0, I) drawn by gaussian_at with
@@ -122,6 +133,13 @@ class Backend {
                                    const float* scale_host, uint64_t seed, uint32_t purpose,
                                    uint32_t round, const uint32_t* client_ids_host,
                                    uint32_t step) = 0;
+
+  // A plain SGD step on a noisy gradient sum, in one pass (add_noise_and_scale + sgd_update when
+  // there is no momentum, weight decay or proximal term):
+  // params[k, :] -= lr_scale_host[k] * (grad[k, :] + stddev * z_k), z_k as in add_noise_and_scale.
+  virtual void noisy_sgd_step(float* params, const float* grad, int K, int64_t P, float stddev,
+                              const float* lr_scale_host, uint64_t seed, uint32_t purpose,
+                              uint32_t round, const uint32_t* client_ids_host, uint32_t step) = 0;
 
   // ---- client updates -------------------------------------------------------------------------
   // For k < K: g = grad_k + wd * w_k + mu * (w_k - global); v_k = momentum * v_k + g (if momentum

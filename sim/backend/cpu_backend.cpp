@@ -35,6 +35,7 @@ std::string CpuBackend::device() const {
 void* CpuBackend::alloc_bytes(size_t bytes) {
   void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
   if (!p) throw BackendError("cpu: out of memory allocating " + std::to_string(bytes) + " bytes");
+  std::memset(p, 0, bytes);  // never stale or NaN bits, even in padding
   return p;
 }
 void CpuBackend::free_bytes(void* p) noexcept {
@@ -77,6 +78,30 @@ void CpuBackend::gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, f
                 beta, c + i * stride_c, ldc);
 }
 
+void CpuBackend::gemm_ragged(Ragged which, const int* rows_host, bool trans_a, bool trans_b, int m,
+                             int n, int k, float alpha, const float* a, int lda, int64_t stride_a,
+                             const float* b, int ldb, int64_t stride_b, float beta, float* c,
+                             int ldc, int64_t stride_c, int batch) {
+  const auto ta = trans_a ? CblasTrans : CblasNoTrans;
+  const auto tb = trans_b ? CblasTrans : CblasNoTrans;
+  // Uneven work per client: dynamic scheduling (each client is still computed by one thread).
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int i = 0; i < batch; ++i) {
+    const int mi = which == Ragged::M ? rows_host[i] : m;
+    const int ki = which == Ragged::K ? rows_host[i] : k;
+    if (mi <= 0) continue;
+    float* ci = c + i * stride_c;
+    if (ki <= 0) {  // C = beta C (BLAS would not read A or B)
+      for (int r = 0; r < mi; ++r)
+        for (int j = 0; j < n; ++j)
+          ci[int64_t(r) * ldc + j] = beta == 0.0f ? 0.0f : beta * ci[int64_t(r) * ldc + j];
+      continue;
+    }
+    cblas_sgemm(CblasRowMajor, ta, tb, mi, n, ki, alpha, a + i * stride_a, lda, b + i * stride_b,
+                ldb, beta, ci, ldc);
+  }
+}
+
 void CpuBackend::gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
                              const int64_t* idx, int64_t rows, int d) {
 #pragma omp parallel for schedule(static)
@@ -109,8 +134,7 @@ void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_s
 
 void CpuBackend::relu_backward(float* da, const float* a, int64_t count) {
 #pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; ++i)
-    if (a[i] <= 0.0f) da[i] = 0.0f;
+  for (int64_t i = 0; i < count; ++i) da[i] = a[i] > 0.0f ? da[i] : 0.0f;  // branch-free
 }
 
 void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
@@ -170,10 +194,12 @@ void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int
   for (int64_t r = 0; r < rows; ++r) {
     const float* dr = delta + r * out;
     const float* ar = a + r * in;
-    double d2 = 0.0, a2 = 0.0;
-    for (int j = 0; j < out; ++j) d2 += double(dr[j]) * dr[j];
-    for (int j = 0; j < in; ++j) a2 += double(ar[j]) * ar[j];
-    const float v = float(d2 * (a2 + 1.0));
+    float d2 = 0.0f, a2 = 0.0f;  // simd reductions: a fixed order for a given build
+#pragma omp simd reduction(+ : d2)
+    for (int j = 0; j < out; ++j) d2 += dr[j] * dr[j];
+#pragma omp simd reduction(+ : a2)
+    for (int j = 0; j < in; ++j) a2 += ar[j] * ar[j];
+    const float v = d2 * (a2 + 1.0f);
     n2[r] = accumulate ? n2[r] + v : v;
   }
 }
@@ -196,7 +222,7 @@ void CpuBackend::clip_factors(float* c, float* clipped_acc, const float* n2, con
 void CpuBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
 #pragma omp parallel for schedule(static)
   for (int64_t r = 0; r < rows; ++r)
-    for (int j = 0; j < n; ++j) x[r * n + j] *= c[r];
+    for (int j = 0; j < n; ++j) x[r * n + j] = c[r] == 0.0f ? 0.0f : x[r * n + j] * c[r];
 }
 
 void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,
@@ -212,8 +238,18 @@ void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,
       for (int64_t i = 0; i < P; ++i) gk[i] *= s;
       continue;
     }
-    add_scaled_noise_row(gk, P, stddev, s, key, round, client_ids_host[k], step);
+    noise_axpy_row(gk, nullptr, gk, P, stddev, s, key, round, client_ids_host[k], step);
   }
+}
+
+void CpuBackend::noisy_sgd_step(float* params, const float* grad, int K, int64_t P, float stddev,
+                                const float* lr_scale_host, uint64_t seed, uint32_t purpose,
+                                uint32_t round, const uint32_t* client_ids_host, uint32_t step) {
+  const NoiseKey key = noise_key(seed, purpose);
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < K; ++k)
+    noise_axpy_row(params + k * P, params + k * P, grad + k * P, P, stddev, -lr_scale_host[k], key,
+                   round, client_ids_host[k], step);
 }
 
 void CpuBackend::sgd_update(float* params, const float* grad, float* velocity, const float* global,
@@ -222,6 +258,10 @@ void CpuBackend::sgd_update(float* params, const float* grad, float* velocity, c
   for (int k = 0; k < K; ++k) {
     float* w = params + k * P;
     const float* g = grad + k * P;
+    if (p.momentum == 0.0f && p.weight_decay == 0.0f && p.prox_mu == 0.0f) {
+      for (int64_t i = 0; i < P; ++i) w[i] -= p.lr * g[i];  // plain SGD (vectorises)
+      continue;
+    }
     float* v = velocity ? velocity + k * P : nullptr;
     float dummy = 0.0f;
     for (int64_t i = 0; i < P; ++i) sgd_update_element(w[i], g[i], v ? v[i] : dummy, global[i], p);

@@ -27,6 +27,10 @@ class CpuBackend final : public Backend {
   void gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a,
                     int lda, int64_t stride_a, const float* b, int ldb, int64_t stride_b,
                     float beta, float* c, int ldc, int64_t stride_c, int batch) override;
+  void gemm_ragged(Ragged which, const int* rows_host, bool trans_a, bool trans_b, int m, int n,
+                   int k, float alpha, const float* a, int lda, int64_t stride_a, const float* b,
+                   int ldb, int64_t stride_b, float beta, float* c, int ldc, int64_t stride_c,
+                   int batch) override;
   void gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
                    const int64_t* idx, int64_t rows, int d) override;
   void bias_act_forward(float* z, const float* params, int64_t param_stride, int64_t b_offset,
@@ -45,6 +49,9 @@ class CpuBackend final : public Backend {
   void add_noise_and_scale(float* g, int K, int64_t P, float stddev, const float* scale_host,
                            uint64_t seed, uint32_t purpose, uint32_t round,
                            const uint32_t* client_ids_host, uint32_t step) override;
+  void noisy_sgd_step(float* params, const float* grad, int K, int64_t P, float stddev,
+                      const float* lr_scale_host, uint64_t seed, uint32_t purpose, uint32_t round,
+                      const uint32_t* client_ids_host, uint32_t step) override;
   void sgd_update(float* params, const float* grad, float* velocity, const float* global,
                   const SgdParams& p, int K, int64_t P) override;
   void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;

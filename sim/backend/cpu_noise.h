@@ -8,8 +8,9 @@
 
 namespace fedsim {
 
-// g[i] = (g[i] + stddev * z_i) * scale for i < n, z_i = gaussian_at(key, round, client, step, i).
-void add_scaled_noise_row(float* g, int64_t n, float stddev, float scale, NoiseKey key,
-                          uint32_t round, uint32_t client, uint32_t step);
+// out[i] = (base ? base[i] : 0) + scale * (g[i] + stddev * z_i) for i < n, with
+// z_i = gaussian_at(key, round, client, step, i). out may alias base or g.
+void noise_axpy_row(float* out, const float* base, const float* g, int64_t n, float stddev,
+                    float scale, NoiseKey key, uint32_t round, uint32_t client, uint32_t step);
 
 }  // namespace fedsim

@@ -69,8 +69,8 @@ void print_summary(const RunResult& r, const std::string& path) {
     std::printf("privacy     %s-level DP (unit: one %s), noise multiplier %.4g%s, clip %.4g\n",
                 p.mode == "sample" ? "sample" : "user", p.unit.c_str(), p.noise_multiplier,
                 p.calibrated ? " (calibrated)" : "", p.clip);
-    std::printf("            epsilon %.4g (RDP) / %.4g (PLD) at delta %.3g after %zu rounds\n",
-                rdp, pld, p.delta, r.rounds.size());
+    std::printf("            epsilon %.4g (RDP) / %.4g (PLD) at delta %.3g after %zu rounds\n", rdp,
+                pld, p.delta, r.rounds.size());
     std::printf("            assumes: %s\n", p.sampling.c_str());
   }
   std::printf("results     %s\n", path.c_str());
@@ -123,10 +123,11 @@ int cmd_run(const RunArgs& a) {
     for (const std::string& w : plan.warnings)
       std::fprintf(stderr, "fedsim: warning: %s\n", w.c_str());
     if (plan.calibrated && !a.quiet)
-      std::printf("fedsim: privacy.target_epsilon = %g: noise multiplier %.4g chosen (%s, delta "
-                  "%g, %d rounds)\n",
-                  s.privacy.target_epsilon, plan.noise_multiplier,
-                  to_string(s.privacy.accountant), s.privacy.delta, s.run.rounds);
+      std::printf(
+          "fedsim: privacy.target_epsilon = %g: noise multiplier %.4g chosen (%s, delta "
+          "%g, %d rounds)\n",
+          s.privacy.target_epsilon, plan.noise_multiplier, to_string(s.privacy.accountant),
+          s.privacy.delta, s.run.rounds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fedsim: %s: %s\n", s.source_path.c_str(), e.what());
     return 2;

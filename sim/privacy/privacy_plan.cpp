@@ -24,8 +24,9 @@ double update_share(double z, double sigma_b) {
   if (!(inv > 0.0))
     throw std::invalid_argument(
         "privacy.count_noise: expected a clipped-count noise std > noise_multiplier / 2 = " +
-            fmt(z / 2) + " (Andrew et al. 2021 split the noise between the count and the update), got " +
-            fmt(sigma_b));
+        fmt(z / 2) +
+        " (Andrew et al. 2021 split the noise between the count and the update), got " +
+        fmt(sigma_b));
   return 1.0 / std::sqrt(inv);
 }
 
@@ -41,11 +42,11 @@ PrivacyPlan make_privacy_plan(const Scenario& s, const Federation& fed) {
   int64_t units = 0;
   if (pc.mode == PrivacyMode::Sample) {
     const double mean_size = double(fed.train.n) / std::max(1, fed.num_clients());
-    p.sample_rate = pc.sample_rate > 0 ? pc.sample_rate
-                                       : std::min(1.0, s.client.batch_size / mean_size);
-    p.steps_per_round = s.client.local_steps > 0
-                            ? s.client.local_steps
-                            : int64_t(s.client.local_epochs) * int64_t(std::ceil(1.0 / p.sample_rate));
+    p.sample_rate =
+        pc.sample_rate > 0 ? pc.sample_rate : std::min(1.0, s.client.batch_size / mean_size);
+    p.steps_per_round = s.client.local_steps > 0 ? s.client.local_steps
+                                                 : int64_t(s.client.local_epochs) *
+                                                       int64_t(std::ceil(1.0 / p.sample_rate));
     // Worst case: a client that is sampled in every round.
     planned.push_back({p.sample_rate, 1.0, int64_t(s.run.rounds) * p.steps_per_round});
     units = fed.train.n;
@@ -66,11 +67,13 @@ PrivacyPlan make_privacy_plan(const Scenario& s, const Federation& fed) {
   p.update_noise_multiplier = p.noise_multiplier;
   if (pc.mode == PrivacyMode::User && pc.adaptive_clip) {
     p.count_noise = pc.count_noise > 0 ? pc.count_noise : p.expected_clients / 20.0;
-    if (p.noise_multiplier > 0) p.update_noise_multiplier = update_share(p.noise_multiplier, p.count_noise);
+    if (p.noise_multiplier > 0)
+      p.update_noise_multiplier = update_share(p.noise_multiplier, p.count_noise);
   }
   if (units > 0 && pc.delta >= 1.0 / double(units))
     p.warnings.push_back("privacy.delta = " + fmt(pc.delta) + " is not small against the " +
-                         std::to_string(units) + (pc.mode == PrivacyMode::Sample ? " records" : " clients") +
+                         std::to_string(units) +
+                         (pc.mode == PrivacyMode::Sample ? " records" : " clients") +
                          " it protects (1/" + std::to_string(units) + " = " + fmt(1.0 / units) +
                          "): a mechanism that publishes one unit at random meets it");
   return p;

@@ -56,8 +56,8 @@ class PrivacyLedger {
  private:
   PrivacyPlan plan_;
   double delta_;
-  std::vector<int64_t> steps_run_;  // sample mode: per client
-  int64_t max_steps_ = 0;           // events composed for the worst-case unit
+  std::vector<int64_t> steps_run_;               // sample mode: per client
+  int64_t max_steps_ = 0;                        // events composed for the worst-case unit
   mutable std::unique_ptr<PldCurve> pld_curve_;  // built on first use, reused every round
   mutable int64_t cached_steps_ = -1;
   mutable double cached_rdp_ = 0, cached_pld_ = 0;

@@ -12,7 +12,17 @@ DpBuffers::DpBuffers(Backend& be, const ModelLayout& layout, int64_t rows)
 void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* params,
                           int64_t param_stride, int K, int B, ActivationBuffers& acts,
                           DpBuffers& dp, const float* w, float clip, float* clipped_acc,
-                          float* grad, float beta) {
+                          float* grad, float beta, const int* rows_host) {
+  // Batched GEMMs over all B rows, or ragged ones that skip each client's padding.
+  auto gemm = [&](Backend::Ragged which, bool ta, int m, int n, int k, const float* a, int lda,
+                  int64_t sa, const float* b, int ldb, int64_t sb, float bt, float* c, int ldc,
+                  int64_t sc) {
+    if (rows_host)
+      be.gemm_ragged(which, rows_host, ta, false, m, n, k, 1.0f, a, lda, sa, b, ldb, sb, bt, c, ldc,
+                     sc, K);
+    else
+      be.gemm_batched(ta, false, m, n, k, 1.0f, a, lda, sa, b, ldb, sb, bt, c, ldc, sc, K);
+  };
   const int L = int(layout.layers.size());
   const int64_t rows = int64_t(K) * B;
   auto dz_of = [&](int li) { return li == L - 1 ? acts.acts.back().get() : dp.dz[li].get(); };
@@ -21,9 +31,8 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
   for (int li = L - 1; li >= 1; --li) {
     const DenseLayer& l = layout.layers[li];
     float* below = dz_of(li - 1);
-    be.gemm_batched(false, false, B, l.in, l.out, 1.0f, dz_of(li), l.out, int64_t(B) * l.out,
-                    params + l.w_offset, l.in, param_stride, 0.0f, below, l.in,
-                    int64_t(B) * l.in, K);
+    gemm(Backend::Ragged::M, false, B, l.in, l.out, dz_of(li), l.out, int64_t(B) * l.out,
+         params + l.w_offset, l.in, param_stride, 0.0f, below, l.in, int64_t(B) * l.in);
     be.relu_backward(below, acts.acts[li].get(), rows * l.in);
   }
   // 2. Ghost norms: ||g_i||^2 = sum_l ||dz_l,i||^2 (||a_l,i||^2 + 1)   (Goodfellow 2015).
@@ -38,9 +47,8 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
     const DenseLayer& l = layout.layers[li];
     float* dz = dz_of(li);
     be.scale_rows(dz, dp.c.get(), rows, l.out);
-    be.gemm_batched(true, false, l.out, l.in, B, 1.0f, dz, l.out, int64_t(B) * l.out,
-                    acts.acts[li].get(), l.in, int64_t(B) * l.in, beta, grad + l.w_offset, l.in,
-                    param_stride, K);
+    gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out,
+         acts.acts[li].get(), l.in, int64_t(B) * l.in, beta, grad + l.w_offset, l.in, param_stride);
     be.bias_grad(grad, param_stride, l.b_offset, dz, K, B, l.out, 1.0f, beta);
   }
 }

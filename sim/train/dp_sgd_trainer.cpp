@@ -55,10 +55,12 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
   be_.fill(clipped_acc_.get(), 0.0f, K);
   std::fill(scale_.begin(), scale_.begin() + K, 1.0f);  // per-sample gradients: no 1/batch
   scale_dev_.upload(scale_.data(), K);
-  std::vector<float> noise_scale(K);
+  const bool plain_sgd = cfg_.momentum == 0.0 && cfg_.weight_decay == 0.0 && cfg_.prox_mu == 0.0;
+  std::vector<float> noise_scale(K), lr_scale(K);
   std::vector<uint32_t> ids(K);
   for (int k = 0; k < K; ++k) {
     noise_scale[k] = float(1.0 / (dp_->sample_rate * double(fed.client_size(clients[k]))));
+    lr_scale[k] = float(cfg_.lr) * noise_scale[k];
     ids[k] = uint32_t(clients[k]);
   }
 
@@ -66,11 +68,18 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
   result.samples_seen.assign(K, 0);
   for (int64_t s = 0; s < dp_->steps; ++s) {
     const int64_t largest = draw_poisson_batches(fed, clients, K, s, round);
-    if (largest == 0) be_.fill(grad_.get(), 0.0f, size_t(K) * P);  // noise on an empty sum
-    for (int64_t begin = 0; begin < largest; begin += B_) {  // micro-batches of <= B_ rows
+    for (int64_t begin = 0; begin == 0 || begin < largest; begin += B_) {  // micro-batches
+      // Clients are sorted by size, so those with rows past `begin` are (nearly) a prefix: the
+      // micro-batch covers clients [0, Kj) only; later ones have no rows in it.
+      int Kj = K;
+      while (Kj > 0 && int64_t(perm_[Kj - 1].size()) <= begin) --Kj;
+      if (begin == 0 && Kj < K)  // clients with an empty batch: a zero sum (noise comes next)
+        be_.fill(grad_.get() + int64_t(Kj) * P, 0.0f, size_t(K - Kj) * P);
+      if (Kj == 0) break;
       const int Bj = int(std::min<int64_t>(B_, largest - begin));
-      for (int k = 0; k < K; ++k) {
+      for (int k = 0; k < Kj; ++k) {
         const auto& batch = perm_[k];
+        rows_[k] = int(std::clamp<int64_t>(int64_t(batch.size()) - begin, 0, Bj));
         for (int i = 0; i < Bj; ++i) {
           const int64_t pos = begin + i;
           const bool real = pos < int64_t(batch.size());
@@ -79,21 +88,27 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
           result.samples_seen[k] += real;
         }
       }
-      const int64_t rows = int64_t(K) * Bj;
+      const int64_t rows = int64_t(Kj) * Bj;
       idx_dev_.upload(idx_.data(), rows);
       w_dev_.upload(w_.data(), rows);
       be_.gather_rows(acts_.acts[0].get(), y_batch_.get(), x, y, idx_dev_.get(), rows, d);
-      forward(be_, layout_, params_.get(), P, K, Bj, acts_);
+      forward(be_, layout_, params_.get(), P, Kj, Bj, acts_, rows_.data());
       float* logits = acts_.acts.back().get();
       be_.softmax_xent_backward(logits, loss_acc_.get(), logits, y_batch_.get(), w_dev_.get(),
-                                scale_dev_.get(), K, Bj, C);
-      clipped_gradient_sum(be_, layout_, params_.get(), P, K, Bj, acts_, dp_buf_, w_dev_.get(),
-                           dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f);
+                                scale_dev_.get(), Kj, Bj, C);
+      clipped_gradient_sum(be_, layout_, params_.get(), P, Kj, Bj, acts_, dp_buf_, w_dev_.get(),
+                           dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f,
+                           rows_.data());
     }
-    // (sum of clipped gradients + N(0, (sigma C)^2 I)) / (q n_k)
-    be_.add_noise_and_scale(grad_.get(), K, P, noise_std, noise_scale.data(), seed_, kNoiseDpSgd,
-                            uint32_t(round), ids.data(), uint32_t(s));
-    be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K, P);
+    // (sum of clipped gradients + N(0, (sigma C)^2 I)) / (q n_k), then the SGD step
+    if (plain_sgd) {
+      be_.noisy_sgd_step(params_.get(), grad_.get(), K, P, noise_std, lr_scale.data(), seed_,
+                         kNoiseDpSgd, uint32_t(round), ids.data(), uint32_t(s));
+    } else {
+      be_.add_noise_and_scale(grad_.get(), K, P, noise_std, noise_scale.data(), seed_, kNoiseDpSgd,
+                              uint32_t(round), ids.data(), uint32_t(s));
+      be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K, P);
+    }
   }
 
   std::vector<float> loss(K), clipped(K);

@@ -2,11 +2,18 @@
 #include "sim/train/local_trainer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "sim/util/rng.h"
 
 namespace fedsim {
+
+int dp_micro_batch_rows(double sample_rate, int64_t largest_client, int batch_size) {
+  const double e = sample_rate * double(largest_client);
+  const int64_t rows = int64_t(std::ceil(e + 4.0 * std::sqrt(e) + 4.0));
+  return int(std::clamp<int64_t>(rows, 1, std::max<int64_t>(4LL * batch_size, 1)));
+}
 
 int64_t local_steps_for(const ClientConfig& cfg, int64_t client_samples) {
   if (cfg.local_steps > 0) return cfg.local_steps;
@@ -21,7 +28,7 @@ LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientC
       cfg_(cfg),
       max_clients_(max_clients),
       seed_(seed),
-      B_(cfg.batch_size),
+      B_(dp && dp->micro_batch_rows > 0 ? dp->micro_batch_rows : cfg.batch_size),
       dp_(dp) {
   const size_t P = layout.num_params;
   const size_t K = max_clients;
@@ -43,6 +50,7 @@ LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientC
   w_.resize(K * B_);
   scale_.resize(K);
   perm_.resize(K);
+  rows_.resize(K);
 }
 
 void LocalTrainer::draw_batches(const Federation& fed, const int* clients, int K_active,

@@ -32,7 +32,12 @@ struct DpSgdSettings {
   int64_t steps = 0;              // local steps per round, the same for every client
   float clip = 1.0f;              // C
   float noise_multiplier = 0.0f;  // sigma
+  int micro_batch_rows = 0;       // rows per client per micro-batch (0: the client batch size)
 };
+
+// Rows per client for DP-SGD micro-batches: room for the largest client's Poisson batch (mean +
+// 4 sd) so a step is nearly always one micro-batch, capped at 4x the batch size for memory.
+int dp_micro_batch_rows(double sample_rate, int64_t largest_client, int batch_size);
 
 struct ChunkResult {
   std::vector<double> loss_sum;       // [K] sum of per-sample training losses over all local steps
@@ -73,7 +78,7 @@ class LocalTrainer {
   ClientConfig cfg_;
   int max_clients_;
   uint64_t seed_;
-  int B_;
+  int B_;  // rows per client in the batch buffers: the batch size, or DP-SGD's micro-batch rows
 
   DeviceBuffer<float> params_, grad_, velocity_, loss_acc_;
   DeviceBuffer<int64_t> idx_dev_;
@@ -87,6 +92,7 @@ class LocalTrainer {
   // host staging, reused every step
   std::vector<int64_t> idx_;
   std::vector<float> w_, scale_;
+  std::vector<int> rows_;  // DP-SGD: real rows per client in the current micro-batch
   std::vector<std::vector<int64_t>> perm_;  // per chunk slot: the current epoch's permutation
 };
 

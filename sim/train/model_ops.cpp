@@ -12,14 +12,20 @@ ActivationBuffers::ActivationBuffers(Backend& be, const ModelLayout& layout, int
 }
 
 void forward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-             int K, int B, ActivationBuffers& buf) {
+             int K, int B, ActivationBuffers& buf, const int* rows_host) {
   for (size_t li = 0; li < layout.layers.size(); ++li) {
     const DenseLayer& l = layout.layers[li];
     const float* a_in = buf.acts[li].get();
     float* z = buf.acts[li + 1].get();
     // Z[k] = A[k] (B x in) * W[k]^T (in x out)
-    be.gemm_batched(false, true, B, l.out, l.in, 1.0f, a_in, l.in, int64_t(B) * l.in,
-                    params + l.w_offset, l.in, param_stride, 0.0f, z, l.out, int64_t(B) * l.out, K);
+    if (rows_host)
+      be.gemm_ragged(Backend::Ragged::M, rows_host, false, true, B, l.out, l.in, 1.0f, a_in, l.in,
+                     int64_t(B) * l.in, params + l.w_offset, l.in, param_stride, 0.0f, z, l.out,
+                     int64_t(B) * l.out, K);
+    else
+      be.gemm_batched(false, true, B, l.out, l.in, 1.0f, a_in, l.in, int64_t(B) * l.in,
+                      params + l.w_offset, l.in, param_stride, 0.0f, z, l.out, int64_t(B) * l.out,
+                      K);
     be.bias_act_forward(z, params, param_stride, l.b_offset, K, B, l.out, l.activation);
   }
 }

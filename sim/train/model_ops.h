@@ -21,9 +21,10 @@ struct ActivationBuffers {
   ActivationBuffers(Backend& be, const ModelLayout& layout, int64_t rows);
 };
 
-// Fills acts[1..L] from acts[0].
+// Fills acts[1..L] from acts[0]. rows_host (host [K], optional): client k's rows past
+// rows_host[k] are padding and are not computed (their outputs are stale).
 void forward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-             int K, int B, ActivationBuffers& buf);
+             int K, int B, ActivationBuffers& buf, const int* rows_host = nullptr);
 
 // Where backward() puts the gradient G of client k: out_k = beta * out_k + alpha * G_k with
 // out_k = out + k * stride. {grad, P, 1, 0} writes gradients; {params, P, -lr, 1} is a fused plain

@@ -2,9 +2,9 @@
 //
 // Element i of the noise vector for (seed, purpose; round, client, step) is a standard normal
 // computed from Philox4x32-10 (Salmon et al. 2011, "Parallel random numbers: as easy as 1, 2, 3")
-// with key (seed low, seed high ^ purpose) and counter (round, client, step, i / 4), followed by the
-// Box-Muller transform (Box & Muller 1958). Any element can be drawn alone, in any order, on any
-// device. log, sin and cos are evaluated by the fixed polynomials below (with fmaf), not by the
+// with key (seed low, seed high ^ purpose) and counter (round, client, step, i / 4), followed by
+// the Box-Muller transform (Box & Muller 1958). Any element can be drawn alone, in any order, on
+// any device. log, sin and cos are evaluated by the fixed polynomials below (with fmaf), not by the
 // platform's libm, so the host and CUDA give the same bits and the CPU loop vectorises.
 #pragma once
 
