@@ -190,3 +190,51 @@ TEST_F(Cli, SameScenarioAndSeedGiveIdenticalFilesWhateverTheThreadCount) {
   }
   EXPECT_EQ(a.clients.final_accuracy, b.clients.final_accuracy);
 }
+
+// Every scenario that ships runs end to end at a reduced size.
+TEST_F(Cli, EveryShippedScenarioRuns) {
+  int ran = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(FEDSIM_SOURCE_DIR) + "/scenarios")) {
+    if (entry.path().extension() != ".toml") continue;
+    const std::string out = path(entry.path().stem().string() + ".h5");
+    const Cmd c = run_cmd("run " + entry.path().string() +
+                          " -q --set run.rounds=2 --set data.samples=8000 --set data.shops=400"
+                          " --output " +
+                          out);
+    ASSERT_EQ(c.code, 0) << entry.path() << ": " << c.out;
+    const RunResult r = read_results(out);
+    EXPECT_EQ(r.status, RunStatus::Complete) << entry.path();
+    EXPECT_EQ(r.rounds.size(), 2u);
+    if (r.privacy.mode != "none") {
+      EXPECT_GT(r.rounds.back().epsilon, 0.0) << entry.path();
+    }
+    ++ran;
+  }
+  EXPECT_GE(ran, 3);
+}
+
+TEST_F(Cli, ImpossiblePrivacySettingsFailBeforeTrainingWithAClearMessage) {
+  // A target epsilon no noise multiplier up to 1000 reaches.
+  Cmd c = run_cmd("run " + kTiny +
+                  " --set privacy.mode=sample --set privacy.target_epsilon=1e-9 --output " +
+                  path("x.h5"));
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.out.find("target"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("round 1"), std::string::npos) << c.out;
+  EXPECT_FALSE(fs::exists(path("x.h5")));
+  // A delta that is not small against the records it protects is warned about.
+  c = run_cmd("run " + kTiny +
+              " -q --set privacy.mode=sample --set privacy.noise_multiplier=1 --set "
+              "privacy.delta=0.01 --output " +
+              path("w.h5"));
+  EXPECT_EQ(c.code, 0) << c.out;
+  EXPECT_NE(c.out.find("warning: privacy.delta"), std::string::npos) << c.out;
+  // Adaptive clipping whose count noise cannot carry its share of the budget.
+  c = run_cmd("run " + kTiny +
+              " --set privacy.mode=user --set server.sampling_rate=0.5 --set "
+              "privacy.noise_multiplier=1 --set privacy.adaptive_clip=true --set "
+              "privacy.count_noise=0.1 --output " +
+              path("y.h5"));
+  EXPECT_EQ(c.code, 2) << c.out;
+  EXPECT_NE(c.out.find("privacy.count_noise"), std::string::npos) << c.out;
+}
