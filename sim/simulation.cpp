@@ -79,25 +79,28 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
   be.fill(opt_m_.get(), 0.0f, P);
   be.fill(opt_v_.get(), float(s_.server.tau * s_.server.tau), P);
 
-  // Chunk size: the expected cohort, capped by the memory budget per client.
-  const int expected = s_.server.sampling_rate > 0.0
-                           ? int(std::ceil(s_.server.sampling_rate * fed_.num_clients() * 1.2 + 16))
-                           : s_.server.clients_per_round;
-  const double per_client =
-      4.0 * (3.0 * P + 2.0 * s_.client.batch_size * (layout_.inputs() + 4 * layout_.max_width()));
-  chunk_ = std::clamp(int(double(be.chunk_bytes()) / per_client), 1,
-                      std::max(1, std::min(expected, fed_.num_clients())));
   plan_ = make_privacy_plan(s_, fed_);
   ledger_ = std::make_unique<PrivacyLedger>(plan_, s_.privacy.delta, fed_.num_clients());
   user_clip_ = plan_.clip;
   std::optional<DpSgdSettings> dp;
+  int rows_per_client = s_.client.batch_size;
   if (plan_.mode == PrivacyMode::Sample) {
     int64_t largest = 0;
     for (int c = 0; c < fed_.num_clients(); ++c) largest = std::max(largest, fed_.client_size(c));
+    rows_per_client = dp_micro_batch_rows(plan_.sample_rate, largest, s_.client.batch_size);
     dp = DpSgdSettings{plan_.sample_rate, plan_.steps_per_round, float(plan_.clip),
-                       float(plan_.noise_multiplier),
-                       dp_micro_batch_rows(plan_.sample_rate, largest, s_.client.batch_size)};
+                       float(plan_.noise_multiplier), rows_per_client};
   }
+
+  // Chunk size: the expected cohort, capped by the backend's memory budget per client (weights,
+  // gradients, momentum; activations and DP-SGD's per-layer deltas for its rows).
+  const int expected = s_.server.sampling_rate > 0.0
+                           ? int(std::ceil(s_.server.sampling_rate * fed_.num_clients() * 1.2 + 16))
+                           : s_.server.clients_per_round;
+  const double per_client =
+      4.0 * (3.0 * P + 2.0 * rows_per_client * (layout_.inputs() + 4 * layout_.max_width()));
+  chunk_ = std::clamp(int(double(be.chunk_bytes()) / per_client), 1,
+                      std::max(1, std::min(expected, fed_.num_clients())));
   trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed, dp);
   evaluator_ = std::make_unique<Evaluator>(be, layout_);
 }
