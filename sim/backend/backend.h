@@ -70,10 +70,12 @@ class Backend {
                             int64_t stride_b, float beta, float* c, int ldc, int64_t stride_c,
                             int batch) = 0;
 
-  // As gemm_batched, but ragged: batch b uses only the first rows_host[b] rows of one dimension
-  // (which = RaggedM: m_b = rows_host[b], the rows of op(A_b) and C_b, rows of C_b past m_b are
-  // left as they were; which = RaggedK: k_b = rows_host[b], k_b = 0 gives C_b = beta C_b).
-  // Lets cohorts with different batch sizes skip their padding rows. rows_host: host [batch].
+  // As gemm_batched, but ragged: batch b needs only the first rows_host[b] rows of one dimension
+  // (which = M: m_b = rows_host[b], the rows of op(A_b) and C_b; rows of C_b past m_b are
+  // unspecified afterwards. which = K: k_b = rows_host[b]; k_b = 0 gives C_b = beta C_b).
+  // Lets cohorts with different batch sizes skip their padding rows. An implementation may also
+  // compute the padding (the full m or k): callers keep the padding rows of a K-ragged operand at
+  // zero and finite. rows_host: host [batch].
   enum class Ragged { M, K };
   virtual void gemm_ragged(Ragged which, const int* rows_host, bool trans_a, bool trans_b, int m,
                            int n, int k, float alpha, const float* a, int lda, int64_t stride_a,
