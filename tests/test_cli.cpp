@@ -13,6 +13,7 @@
 #include <sstream>
 #include <string>
 
+#include "shell_command.h"
 #include "sim/results/results_writer.h"
 
 namespace fs = std::filesystem;
@@ -22,19 +23,10 @@ namespace {
 
 const std::string kTiny = std::string(FEDSIM_TEST_DATA) + "/scenarios/tiny.toml";
 
-struct Cmd {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using Cmd = CommandResult;  // stdout and stderr together
 
 Cmd run_cmd(const std::string& args, const std::string& env = "") {
-  const std::string cmd = env + std::string(FEDSIM_BIN) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_shell(env + std::string(FEDSIM_BIN) + " " + args + " 2>&1");
 }
 
 class Cli : public ::testing::Test {

@@ -1,7 +1,9 @@
 // `fedsim privacy` end to end: runs the real binary (FEDSIM_BIN) and checks the JSON object, the
 // text output, calibration, and exit code 2 with a message for every kind of bad input.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
+#include "shell_command.h"
 
 #include <algorithm>
 #include <array>
@@ -17,20 +19,11 @@ using namespace fedsim;
 
 namespace {
 
-struct Cmd {
-  int code;
-  std::string out;
-};
+using Cmd = CommandResult;
 
 Cmd run(const std::string& args, bool with_stderr = true) {
-  const std::string cmd =
-      std::string(FEDSIM_BIN) + " privacy " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_shell(std::string(FEDSIM_BIN) + " privacy " + args +
+                   (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 // The members of one flat JSON object (string, number, bool or null values) as raw text; fails
