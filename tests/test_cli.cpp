@@ -166,8 +166,10 @@ TEST_F(Cli, CudaBackendUnavailableIsAClearError) {
 }
 
 TEST_F(Cli, SameScenarioAndSeedGiveIdenticalFilesWhateverTheThreadCount) {
-  const Cmd one = run_cmd("run " + kTiny + " -q --output " + path("t1.h5"), "OMP_NUM_THREADS=1 ");
-  const Cmd two = run_cmd("run " + kTiny + " -q --output " + path("t2.h5"), "OMP_NUM_THREADS=2 ");
+  const Cmd one = run_cmd("run " + kTiny + " -q --backend cpu --output " + path("t1.h5"),
+                          "OMP_NUM_THREADS=1 ");
+  const Cmd two = run_cmd("run " + kTiny + " -q --backend cpu --output " + path("t2.h5"),
+                          "OMP_NUM_THREADS=2 ");
   ASSERT_EQ(one.code, 0) << one.out;
   ASSERT_EQ(two.code, 0) << two.out;
   const RunResult a = read_results(path("t1.h5")), b = read_results(path("t2.h5"));

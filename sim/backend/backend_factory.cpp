@@ -2,6 +2,8 @@
 #include "sim/backend/backend.h"
 #include "sim/backend/cpu_backend.h"
 
+#include <cstdio>
+
 namespace fedsim {
 
 #ifndef FEDSIM_HAVE_CUDA
@@ -21,8 +23,9 @@ std::unique_ptr<Backend> make_backend(const std::string& kind) {
     if (cuda_compiled_in()) {
       try {
         return make_cuda_backend();
-      } catch (const BackendError&) {
-        // no usable device: fall back to the CPU
+      } catch (const BackendError& e) {
+        // no usable device: fall back to the CPU, and say why in one line
+        std::fprintf(stderr, "fedsim: %s; backend 'auto' uses the CPU\n", e.what());
       }
     }
     return std::make_unique<CpuBackend>();

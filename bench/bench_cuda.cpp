@@ -1,0 +1,266 @@
+// GPU benchmark of the CUDA backend (a plain program: each figure is one timed loop).
+//
+//   (a) cuBLAS SGEMM throughput: large square (4096, 8192) and strided-batched at the cohort's
+//       shapes (per-client GEMMs of a 128-256-256-2 MLP, batch 32, 1,000 clients);
+//   (b) local-training GFLOP/s of LocalTrainer for 1,000 and 10,000 clients (batch 32, MLP
+//       128-256-256-2: 99,330 parameters), and its ratio to the 8192 SGEMM of (a);
+//   (c) DP-SGD vs non-private round time (Poisson batches with q = 32/128, 4 steps; the same
+//       expected work), for 1,000 and 10,000 clients;
+//   (d) one full round of the target scenario through Simulation::step_round: 10,000 clients per
+//       round out of a population of --population (default 1,000,000), 50 samples per client,
+//       the same MLP, sample-level DP-SGD (sigma 1, C 1): seconds per round.
+// Every figure is also printed as "RESULT <key> <value>" for tools/gpu-check.sh.
+// Without a CUDA device it prints "bench_cuda: no CUDA device (<reason>)" and exits 0.
+// Usage: bench_cuda [--population N] [--quick] [--backend cpu]
+//   --quick: tiny sizes (a smoke run of the program, seconds); --backend cpu: run it on the CPU
+//   backend instead (checks the program itself on machines without a GPU; use with --quick).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "sim/backend/backend.h"
+#include "sim/simulation.h"
+#include "sim/train/local_trainer.h"
+
+using namespace fedsim;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+void result(const std::string& key, double value, const char* unit) {
+  std::printf("RESULT %s %.6g %s\n", key.c_str(), value, unit);
+  std::fflush(stdout);
+}
+
+// Uniform [-1, 1) from a counter (splitmix64): fast, parallel, reproducible; no learning needed.
+inline float hash_uniform(uint64_t i) {
+  uint64_t z = i + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return float(z >> 40) * 0x1.0p-23f - 1.0f;
+}
+
+// `clients` equal clients of `per_client` samples, d features, 2 classes; a small test split.
+Federation random_federation(int clients, int per_client, int d) {
+  Federation f;
+  f.train.n = int64_t(clients) * per_client;
+  f.train.d = d;
+  f.train.classes = 2;
+  f.train.x.resize(size_t(f.train.n) * d);
+  f.train.y.resize(size_t(f.train.n));
+  float* x = f.train.x.data();
+  const int64_t nx = int64_t(f.train.x.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < nx; ++i) x[i] = hash_uniform(uint64_t(i));
+  int32_t* y = f.train.y.data();
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < f.train.n; ++i) y[i] = hash_uniform(uint64_t(i) + (1ull << 62)) > 0.0f;
+  f.test.n = 1000;
+  f.test.d = d;
+  f.test.classes = 2;
+  f.test.x.assign(f.train.x.begin(), f.train.x.begin() + 1000 * int64_t(d));
+  f.test.y.assign(f.train.y.begin(), f.train.y.begin() + 1000);
+  f.offsets.resize(size_t(clients) + 1);
+  for (int c = 0; c <= clients; ++c) f.offsets[c] = int64_t(c) * per_client;
+  return f;
+}
+
+ModelLayout bench_layout(int d) {
+  ModelConfig mc;
+  mc.kind = ModelKind::Mlp;
+  mc.hidden = {256, 256};
+  return make_layout(mc, d, 2);
+}
+
+// (a) one GEMM shape, batched: best GFLOP/s over `reps` timed calls after a warm-up call.
+double gemm_gflops(Backend& be, bool ta, bool tb, int m, int n, int k, int batch, int reps) {
+  const int64_t sa = int64_t(m) * k, sb = int64_t(k) * n, sc = int64_t(m) * n;
+  DeviceBuffer<float> a(be, size_t(sa) * batch), b(be, size_t(sb) * batch),
+      c(be, size_t(sc) * batch);
+  be.fill(a.get(), 0.5f, a.size());
+  be.fill(b.get(), 0.25f, b.size());
+  const int lda = ta ? m : k, ldb = tb ? k : n;
+  auto call = [&] {
+    be.gemm_batched(ta, tb, m, n, k, 1.0f, a.get(), lda, sa, b.get(), ldb, sb, 0.0f, c.get(), n, sc,
+                    batch);
+  };
+  call();
+  be.synchronize();
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    call();
+    be.synchronize();
+    best = std::min(best, seconds_since(t0));
+  }
+  return 2.0 * m * n * double(k) * batch / best / 1e9;
+}
+
+struct Resident {  // training data and a global model on the device
+  DeviceBuffer<float> x, global;
+  DeviceBuffer<int32_t> y;
+  Resident(Backend& be, const Federation& fed, const std::vector<float>& init)
+      : x(be, fed.train.x.size()), global(be, init.size()), y(be, fed.train.y.size()) {
+    x.upload(fed.train.x.data(), fed.train.x.size());
+    y.upload(fed.train.y.data(), fed.train.y.size());
+    global.upload(init.data(), init.size());
+  }
+};
+
+// Best seconds of `reps` rounds of fn(round) (each ends with a synchronize), after a warm-up.
+template <typename F>
+double best_round(Backend& be, int reps, F&& fn) {
+  fn(0);
+  be.synchronize();
+  double best = 1e30;
+  for (int r = 1; r <= reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn(r);
+    be.synchronize();
+    best = std::min(best, seconds_since(t0));
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t population = 1000000;
+  bool quick = false;
+  std::string kind = "cuda";
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--population") && i + 1 < argc)
+      population = std::atoll(argv[++i]);
+    else if (!std::strcmp(argv[i], "--quick"))
+      quick = true;
+    else if (!std::strcmp(argv[i], "--backend") && i + 1 < argc)
+      kind = argv[++i];
+  }
+  std::unique_ptr<Backend> be_owner;
+  try {
+    be_owner = make_backend(kind);
+  } catch (const BackendError& e) {
+    std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
+    return 0;
+  }
+  Backend& be = *be_owner;
+  std::printf("bench_cuda on %s (chunk budget %zu MiB)\n", be.device().c_str(),
+              be.chunk_bytes() >> 20);
+  try {
+    // ---- (a) SGEMM ----------------------------------------------------------------------------
+    double peak = 0.0;
+    for (int n : quick ? std::vector<int>{512} : std::vector<int>{4096, 8192}) {
+      const double g = gemm_gflops(be, false, false, n, n, n, 1, 5);
+      result("sgemm_" + std::to_string(n) + "_gflops", g, "GFLOP/s");
+      peak = std::max(peak, g);
+    }
+    const int d = 128, B = 32;
+    const ModelLayout layout = bench_layout(d);
+    result("mlp_params", double(layout.num_params), "parameters");
+    {
+      const int K = quick ? 20 : 1000;
+      for (const auto& l : layout.layers) {
+        const std::string shape = std::to_string(l.in) + "x" + std::to_string(l.out);
+        // forward Z = A W^T, input gradient dA = dZ W, weight gradient dW = dZ^T A (per client)
+        result("batched_fwd_" + shape + "_gflops",
+               gemm_gflops(be, false, true, B, l.out, l.in, K, 5), "GFLOP/s");
+        result("batched_dA_" + shape + "_gflops",
+               gemm_gflops(be, false, false, B, l.in, l.out, K, 5), "GFLOP/s");
+        result("batched_dW_" + shape + "_gflops",
+               gemm_gflops(be, true, false, l.out, l.in, B, K, 5), "GFLOP/s");
+      }
+    }
+
+    // ---- (b) local training and (c) DP-SGD vs non-private -------------------------------------
+    {
+      const int per_client = 128, K_max = quick ? 50 : 10000;
+      const Federation fed = random_federation(K_max, per_client, d);
+      const std::vector<float> init = init_parameters(layout, 1);
+      Resident res(be, fed, init);
+      std::vector<int> clients(K_max);
+      for (int k = 0; k < K_max; ++k) clients[k] = k;
+      ClientConfig cc;
+      cc.batch_size = B;
+      for (int K : quick ? std::vector<int>{20, 50} : std::vector<int>{1000, 10000}) {
+        const std::string tag = std::to_string(K);
+        // (b) non-private: one epoch of 128 samples = 4 steps of batch 32 per client
+        LocalTrainer plain(be, layout, cc, K, 1);
+        const double t_plain = best_round(be, 3, [&](int r) {
+          plain.train(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
+        });
+        const double flops =
+            train_step_flops(layout, int64_t(K) * B) * double(local_steps_for(cc, per_client));
+        result("train_" + tag + "_clients_round_ms", t_plain * 1e3, "ms");
+        result("train_" + tag + "_clients_gflops", flops / t_plain / 1e9, "GFLOP/s");
+        if (peak > 0)
+          result("train_" + tag + "_clients_frac_of_sgemm", flops / t_plain / 1e9 / peak, "");
+        // (c) DP-SGD with the same expected work: q = B / n, n / B steps, ghost clipping, noise
+        const double q = double(B) / per_client;
+        const DpSgdSettings dp{q, per_client / B, 1.0f, 1.0f,
+                               dp_micro_batch_rows(q, per_client, B)};
+        LocalTrainer priv(be, layout, cc, K, 1, dp);
+        const double t_dp = best_round(be, 3, [&](int r) {
+          priv.train_dp(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
+        });
+        result("dp_sgd_" + tag + "_clients_round_ms", t_dp * 1e3, "ms");
+        result("dp_sgd_" + tag + "_clients_ratio_vs_nonprivate", t_dp / t_plain, "x");
+      }
+    }
+
+    // ---- (d) the target scenario: one full round ----------------------------------------------
+    {
+      const int per_client = 50, cohort = quick ? 50 : 10000;
+      if (quick) population = std::min<int64_t>(population, 2000);
+      // Keep the data under half the device's free memory (chunk_bytes is 40% of it).
+      const double free_bytes = double(be.chunk_bytes()) / 0.4;
+      const double bytes_per_client = double(per_client) * (d * 4 + 4);
+      const int64_t fits = int64_t(0.5 * free_bytes / bytes_per_client);
+      if (be.name() == "cuda" && population > fits) {
+        std::printf("note: population %lld does not fit the device's memory; using %lld\n",
+                    (long long)population, (long long)fits);
+        population = fits;
+      }
+      const auto tg = std::chrono::steady_clock::now();
+      const Federation fed = random_federation(int(population), per_client, d);
+      std::printf("target: generated %lld clients x %d samples x %d features in %.1f s\n",
+                  (long long)population, per_client, d, seconds_since(tg));
+      Scenario s;
+      s.run.seed = 1;
+      s.run.rounds = 3;
+      s.model.kind = ModelKind::Mlp;
+      s.model.hidden = {256, 256};
+      s.client.batch_size = B;
+      s.client.lr = 0.05;
+      s.server.clients_per_round = cohort;
+      s.privacy.mode = PrivacyMode::Sample;
+      s.privacy.noise_multiplier = 1.0;
+      s.privacy.clip = 1.0;
+      const auto t0 = std::chrono::steady_clock::now();
+      Simulation sim(s, fed, std::move(be_owner));
+      std::printf("target: set-up (upload, buffers) %.1f s, chunk %d clients\n", seconds_since(t0),
+                  sim.chunk_size());
+      double best = 1e30;
+      for (int r = 1; r <= 3; ++r) {
+        const RoundRecord rec = sim.step_round();
+        std::printf("target: round %d: %.3f s, %d clients, loss %.4f, epsilon %.3f\n", r,
+                    rec.wall_time_s, rec.clients_sampled, rec.train_loss, rec.epsilon);
+        if (r > 1) best = std::min(best, rec.wall_time_s);  // round 1 includes warm-up
+      }
+      result("target_population", double(population), "clients");
+      result("target_clients_per_round", double(cohort), "clients");
+      result("target_dp_sgd_round_s", best, "s");
+    }
+  } catch (const std::exception& e) {
+    std::printf("bench_cuda: FAILED: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,436 @@
+// CudaBackend: device set-up, memory, and each Backend op as a launch of its kernel (kernels.cuh)
+// or a cuBLAS call (cublas_gemm.h), all on the backend's one stream. Compiled by the host C++
+// compiler (no kernels here), against the CUDA runtime and cuBLAS headers.
+#include "cuda/cuda_backend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "cuda/cublas_gemm.h"
+#include "cuda/cuda_check.cuh"
+#include "cuda/kernels.cuh"
+
+namespace fedsim {
+namespace {
+
+constexpr size_t kCublasWorkspaceBytes = size_t(32) << 20;  // cuBLAS' recommendation for Hopper
+constexpr size_t kScratchEntries = 65536;                   // per-op host arrays, before growing
+constexpr double kChunkFraction = 0.4;  // of the free device memory, for one cohort chunk
+
+// The reason no CUDA device can be used, or "" if device 0 exists. Without a driver,
+// cudaGetDeviceCount returns an error (not zero devices): both mean "no device".
+std::string no_device_reason() {
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    return std::string(cudaGetErrorName(err)) + ": " + cudaGetErrorString(err);
+  }
+  return count == 0 ? "0 devices" : "";
+}
+
+}  // namespace
+
+bool cuda_compiled_in() {
+  return true;
+}
+
+std::unique_ptr<Backend> make_cuda_backend() {
+  return std::make_unique<CudaBackend>();
+}
+
+// ---- set-up and teardown ----------------------------------------------------------------------
+
+void CudaBackend::StreamDeleter::operator()(CUstream_st* s) const noexcept {
+  CUDA_CHECK_LOG(cudaStreamDestroy(s));
+}
+void CudaBackend::CublasDeleter::operator()(cublasContext* h) const noexcept {
+  const cublasStatus_t st = cublasDestroy(h);
+  if (st != CUBLAS_STATUS_SUCCESS)
+    std::fprintf(stderr, "fedsim cuda: cublasDestroy: %s\n", cublasGetStatusString(st));
+}
+void CudaBackend::DeviceFree::operator()(void* p) const noexcept {
+  CUDA_CHECK_LOG(cudaFree(p));
+}
+
+CudaBackend::CudaBackend() {
+  const std::string reason = no_device_reason();
+  if (!reason.empty())
+    throw BackendError("backend 'cuda': no CUDA device available (" + reason + ")");
+  CUDA_CHECK_THROW(cudaSetDevice(0));
+  cudaDeviceProp prop{};
+  CUDA_CHECK_THROW(cudaGetDeviceProperties(&prop, 0));
+  int runtime = 0;
+  CUDA_CHECK_THROW(cudaRuntimeGetVersion(&runtime));
+  device_ = std::string(prop.name) + ", " +
+            std::to_string(std::lround(double(prop.totalGlobalMem) / double(1ull << 30))) +
+            " GiB, CUDA " + std::to_string(runtime / 1000) + "." +
+            std::to_string(runtime % 1000 / 10);
+
+  cudaStream_t stream = nullptr;
+  CUDA_CHECK_THROW(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  stream_.reset(stream);
+
+  void* ws = nullptr;
+  CUDA_CHECK_THROW(cudaMalloc(&ws, kCublasWorkspaceBytes));
+  cublas_workspace_.reset(ws);
+  scratch(scratch_f32_, kScratchEntries * sizeof(float));
+  scratch(scratch_u32_, kScratchEntries * sizeof(uint32_t));
+  scratch(scratch_f64_, kScratchEntries * sizeof(double));
+
+  cublasHandle_t handle = nullptr;
+  CUBLAS_CHECK_THROW(cublasCreate(&handle));
+  cublas_.reset(handle);
+  CUBLAS_CHECK_THROW(cublasSetStream(handle, stream));
+  // After cublasSetStream (which resets the workspace to cuBLAS' own pool): our buffer, so
+  // cuBLAS never allocates inside the training loop.
+  CUBLAS_CHECK_THROW(cublasSetWorkspace(handle, ws, kCublasWorkspaceBytes));
+  CUBLAS_CHECK_THROW(cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH));  // FP32, no TF32
+  CUBLAS_CHECK_THROW(cublasSetPointerMode(handle, CUBLAS_POINTER_MODE_HOST));
+  CUBLAS_CHECK_THROW(cublasSetAtomicsMode(handle, CUBLAS_ATOMICS_NOT_ALLOWED));
+
+  size_t free_bytes = 0, total_bytes = 0;
+  CUDA_CHECK_THROW(cudaMemGetInfo(&free_bytes, &total_bytes));
+  chunk_bytes_ = size_t(double(free_bytes) * kChunkFraction);
+
+  const char* sync = std::getenv("FEDSIM_CUDA_SYNC");
+  sync_every_op_ = sync && *sync && std::strcmp(sync, "0") != 0;
+  CUDA_CHECK_THROW(cudaStreamSynchronize(stream));
+}
+
+CudaBackend::~CudaBackend() {
+  if (stream_) CUDA_CHECK_LOG(cudaStreamSynchronize(stream_.get()));
+  // members: the cuBLAS handle, then scratch and workspace, then the stream (declaration order)
+}
+
+void* CudaBackend::scratch(Scratch& s, size_t bytes) {
+  if (bytes > s.bytes) {
+    const size_t grown = std::max(bytes, 2 * s.bytes);
+    if (stream_) CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));  // queued ops may read it
+    s.mem.reset();
+    s.bytes = 0;
+    void* p = nullptr;
+    CUDA_CHECK_THROW(cudaMalloc(&p, grown));
+    s.mem.reset(p);
+    s.bytes = grown;
+  }
+  return s.mem.get();
+}
+
+template <typename T>
+const T* CudaBackend::stage(Scratch& s, const T* host, size_t n) {
+  T* dev = static_cast<T*>(scratch(s, n * sizeof(T)));
+  upload(dev, host, n * sizeof(T));
+  return dev;
+}
+
+void CudaBackend::upload(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  CUDA_CHECK_THROW(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+  // Pageable memory (cudaMemoryTypeUnregistered) was copied to the driver's staging buffer before
+  // cudaMemcpyAsync returned. Pinned or managed memory is read later by the DMA engine: wait, so
+  // the caller may overwrite it as soon as we return (the Backend contract).
+  cudaPointerAttributes attr{};
+  const cudaError_t err = cudaPointerGetAttributes(&attr, src);
+  if (err != cudaSuccess) (void)cudaGetLastError();
+  if (err != cudaSuccess || attr.type != cudaMemoryTypeUnregistered)
+    CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));
+}
+
+void CudaBackend::after_op(const char* op) {
+  if (!sync_every_op_) return;
+  const cudaError_t err = cudaStreamSynchronize(stream_.get());
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    throw BackendError(std::string("cuda: ") + op + " failed on the device: " +
+                       cudaGetErrorName(err) + ": " + cudaGetErrorString(err));
+  }
+}
+
+// ---- memory -----------------------------------------------------------------------------------
+
+void* CudaBackend::alloc_bytes(size_t bytes) {
+  if (bytes == 0) return nullptr;
+  void* p = nullptr;
+  const cudaError_t err = cudaMalloc(&p, bytes);
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    size_t free_b = 0, total_b = 0;
+    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess) (void)cudaGetLastError();
+    throw BackendError("cuda: cannot allocate " + std::to_string(bytes) +
+                       " bytes of device memory (" + std::to_string(free_b >> 20) +
+                       " MiB free of " + std::to_string(total_b >> 20) +
+                       " MiB): " + cudaGetErrorString(err));
+  }
+  // Zeroed like the CPU twin's memory: never stale or NaN bits, even in padding.
+  const cudaError_t set = cudaMemsetAsync(p, 0, bytes, stream_.get());
+  if (set != cudaSuccess) {
+    (void)cudaGetLastError();
+    CUDA_CHECK_LOG(cudaFree(p));
+    throw BackendError(std::string("cuda: cudaMemsetAsync of a new allocation: ") +
+                       cudaGetErrorString(set));
+  }
+  return p;
+}
+
+void CudaBackend::free_bytes(void* p) noexcept {
+  if (p) CUDA_CHECK_LOG(cudaFree(p));  // cudaFree waits for the work queued on the device
+}
+
+void CudaBackend::to_device(void* dst, const void* src, size_t bytes) {
+  upload(dst, src, bytes);
+  after_op("to_device");
+}
+
+void CudaBackend::to_host(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  CUDA_CHECK_THROW(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_.get()));
+  CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));  // the host reads dst next
+}
+
+void CudaBackend::copy(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  CUDA_CHECK_THROW(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_.get()));
+  after_op("copy");
+}
+
+void CudaBackend::fill(float* x, float value, size_t n) {
+  cuda::fill(x, value, n, stream_.get());
+  after_op("fill");
+}
+
+void CudaBackend::synchronize() {
+  CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));
+}
+
+// ---- dense algebra ----------------------------------------------------------------------------
+
+void CudaBackend::gemm_batched(bool trans_a,
+                               bool trans_b,
+                               int m,
+                               int n,
+                               int k,
+                               float alpha,
+                               const float* a,
+                               int lda,
+                               int64_t stride_a,
+                               const float* b,
+                               int ldb,
+                               int64_t stride_b,
+                               float beta,
+                               float* c,
+                               int ldc,
+                               int64_t stride_c,
+                               int batch) {
+  cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, k, alpha, a, lda,
+                             stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
+  after_op("gemm_batched");
+}
+
+// One uniform strided-batched GEMM over the largest ragged dimension of the batch, as backend.h
+// allows: which = M computes rows of C past m_b (left unspecified); which = K adds the products
+// of the padding rows, which callers keep at zero and finite (so they add exact zeros).
+void CudaBackend::gemm_ragged(Ragged which,
+                              const int* rows_host,
+                              bool trans_a,
+                              bool trans_b,
+                              int m,
+                              int n,
+                              int k,
+                              float alpha,
+                              const float* a,
+                              int lda,
+                              int64_t stride_a,
+                              const float* b,
+                              int ldb,
+                              int64_t stride_b,
+                              float beta,
+                              float* c,
+                              int ldc,
+                              int64_t stride_c,
+                              int batch) {
+  const int full = which == Ragged::M ? m : k;
+  int used = 0;
+  for (int i = 0; i < batch; ++i) used = std::max(used, std::clamp(rows_host[i], 0, full));
+  if (which == Ragged::M)
+    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, used, n, k, alpha, a,
+                               lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
+  else
+    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, used, alpha, a,
+                               lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
+  after_op("gemm_ragged");
+}
+
+// ---- layers -----------------------------------------------------------------------------------
+
+void CudaBackend::gather_rows(float* x_out,
+                              int32_t* y_out,
+                              const float* x,
+                              const int32_t* y,
+                              const int64_t* idx,
+                              int64_t rows,
+                              int d) {
+  cuda::gather_rows(x_out, y_out, x, y, idx, rows, d, stream_.get());
+  after_op("gather_rows");
+}
+
+void CudaBackend::bias_act_forward(float* z,
+                                   const float* params,
+                                   int64_t param_stride,
+                                   int64_t b_offset,
+                                   int K,
+                                   int B,
+                                   int n,
+                                   bool relu) {
+  cuda::bias_act_forward(z, params, param_stride, b_offset, K, B, n, relu, stream_.get());
+  after_op("bias_act_forward");
+}
+
+void CudaBackend::relu_backward(float* da, const float* a, int64_t count) {
+  cuda::relu_backward(da, a, count, stream_.get());
+  after_op("relu_backward");
+}
+
+void CudaBackend::softmax_xent_backward(float* dlogits,
+                                        float* loss_acc,
+                                        const float* logits,
+                                        const int32_t* labels,
+                                        const float* w,
+                                        const float* scale,
+                                        int K,
+                                        int B,
+                                        int C) {
+  cuda::softmax_xent_backward(dlogits, loss_acc, logits, labels, w, scale, K, B, C, stream_.get());
+  after_op("softmax_xent_backward");
+}
+
+void CudaBackend::bias_grad(float* grad,
+                            int64_t param_stride,
+                            int64_t b_offset,
+                            const float* dz,
+                            int K,
+                            int B,
+                            int n,
+                            float alpha,
+                            float beta) {
+  cuda::bias_grad(grad, param_stride, b_offset, dz, K, B, n, alpha, beta, stream_.get());
+  after_op("bias_grad");
+}
+
+// ---- sample-level DP-SGD ----------------------------------------------------------------------
+
+void CudaBackend::ghost_sqnorm(
+    float* n2, const float* delta, const float* a, int64_t rows, int out, int in, bool accumulate) {
+  cuda::ghost_sqnorm(n2, delta, a, rows, out, in, accumulate, stream_.get());
+  after_op("ghost_sqnorm");
+}
+
+void CudaBackend::clip_factors(
+    float* c, float* clipped_acc, const float* n2, const float* w, float clip, int K, int B) {
+  cuda::clip_factors(c, clipped_acc, n2, w, clip, K, B, stream_.get());
+  after_op("clip_factors");
+}
+
+void CudaBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
+  cuda::scale_rows(x, c, rows, n, stream_.get());
+  after_op("scale_rows");
+}
+
+void CudaBackend::add_noise_and_scale(float* g,
+                                      int K,
+                                      int64_t P,
+                                      float stddev,
+                                      const float* scale_host,
+                                      uint64_t seed,
+                                      uint32_t purpose,
+                                      uint32_t round,
+                                      const uint32_t* client_ids_host,
+                                      uint32_t step) {
+  if (K <= 0 || P <= 0) return;
+  const float* scale = stage(scratch_f32_, scale_host, size_t(K));
+  const uint32_t* ids = stddev == 0.0f ? nullptr : stage(scratch_u32_, client_ids_host, size_t(K));
+  cuda::add_noise_and_scale(g, K, P, stddev, scale, noise_key(seed, purpose), round, ids, step,
+                            stream_.get());
+  after_op("add_noise_and_scale");
+}
+
+void CudaBackend::noisy_sgd_step(float* params,
+                                 const float* grad,
+                                 int K,
+                                 int64_t P,
+                                 float stddev,
+                                 const float* lr_scale_host,
+                                 uint64_t seed,
+                                 uint32_t purpose,
+                                 uint32_t round,
+                                 const uint32_t* client_ids_host,
+                                 uint32_t step) {
+  if (K <= 0 || P <= 0) return;
+  const float* lr_scale = stage(scratch_f32_, lr_scale_host, size_t(K));
+  const uint32_t* ids = stage(scratch_u32_, client_ids_host, size_t(K));
+  cuda::noisy_sgd_step(params, grad, K, P, stddev, lr_scale, noise_key(seed, purpose), round, ids,
+                       step, stream_.get());
+  after_op("noisy_sgd_step");
+}
+
+// ---- client updates ---------------------------------------------------------------------------
+
+void CudaBackend::sgd_update(float* params,
+                             const float* grad,
+                             float* velocity,
+                             const float* global,
+                             const SgdParams& p,
+                             int K,
+                             int64_t P) {
+  cuda::sgd_update(params, grad, velocity, global, p, K, P, stream_.get());
+  after_op("sgd_update");
+}
+
+void CudaBackend::broadcast_rows(float* rows, const float* src, int K, int64_t P) {
+  cuda::broadcast_rows(rows, src, K, P, stream_.get());
+  after_op("broadcast_rows");
+}
+
+void CudaBackend::subtract_row(float* rows, const float* src, int K, int64_t P) {
+  cuda::subtract_row(rows, src, K, P, stream_.get());
+  after_op("subtract_row");
+}
+
+void CudaBackend::row_sqnorms(double* out_host, const float* rows, int K, int64_t P) {
+  if (K <= 0) return;
+  double* out = static_cast<double*>(scratch(scratch_f64_, size_t(K) * sizeof(double)));
+  cuda::row_sqnorms(out, rows, K, P, stream_.get());
+  CUDA_CHECK_THROW(cudaMemcpyAsync(out_host, out, size_t(K) * sizeof(double),
+                                   cudaMemcpyDeviceToHost, stream_.get()));
+  CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));  // the host reads out_host next
+}
+
+void CudaBackend::weighted_row_sum(
+    float* out, const float* rows, const float* w_host, int K, int64_t P, float beta) {
+  const float* w = K > 0 ? stage(scratch_f32_, w_host, size_t(K)) : nullptr;
+  cuda::weighted_row_sum(out, rows, w, K, P, beta, stream_.get());
+  after_op("weighted_row_sum");
+}
+
+// ---- server and evaluation --------------------------------------------------------------------
+
+void CudaBackend::server_update(
+    float* x, const float* delta, float* m, float* v, const ServerParams& p, int64_t P) {
+  cuda::server_update(x, delta, m, v, p, P, stream_.get());
+  after_op("server_update");
+}
+
+void CudaBackend::softmax_eval(float* loss,
+                               int32_t* pred,
+                               float* p1,
+                               const float* logits,
+                               const int32_t* labels,
+                               int64_t n,
+                               int C) {
+  cuda::softmax_eval(loss, pred, p1, logits, labels, n, C, stream_.get());
+  after_op("softmax_eval");
+}
+
+}  // namespace fedsim

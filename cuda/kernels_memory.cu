@@ -1,0 +1,71 @@
+// Memory and elementwise kernels: fill, broadcast_rows, subtract_row, scale_matrices.
+// CPU twins: CpuBackend::fill, broadcast_rows, subtract_row, and gemm_ragged's k = 0 branch.
+#include "cuda/cuda_check.cuh"
+#include "cuda/kernels.cuh"
+#include "cuda/launch.cuh"
+
+namespace fedsim::cuda {
+
+// x: [n]   x[i] = value
+static __global__ void fill_kernel(float* __restrict__ x, float value, int64_t n) {
+  for (int64_t i = thread_index_x(); i < n; i += thread_stride_x()) x[i] = value;
+}
+
+void fill(float* x, float value, size_t n, cudaStream_t s) {
+  if (n == 0) return;
+  fill_kernel<<<blocks_for(int64_t(n)), kThreads, 0, s>>>(x, value, int64_t(n));
+  CUDA_CHECK_LAUNCH();
+}
+
+// rows: [K, P]  src: [P]   rows[k, i] = src[i]
+static __global__ void broadcast_rows_kernel(float* __restrict__ rows,
+                                             const float* __restrict__ src,
+                                             int K,
+                                             int64_t P) {
+  for (int64_t k = blockIdx.y; k < K; k += gridDim.y)
+    for (int64_t i = thread_index_x(); i < P; i += thread_stride_x()) rows[k * P + i] = src[i];
+}
+
+void broadcast_rows(float* rows, const float* src, int K, int64_t P, cudaStream_t s) {
+  if (K <= 0 || P <= 0) return;
+  broadcast_rows_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(rows, src, K, P);
+  CUDA_CHECK_LAUNCH();
+}
+
+// rows: [K, P]  src: [P]   rows[k, i] -= src[i]
+static __global__ void subtract_row_kernel(float* __restrict__ rows,
+                                           const float* __restrict__ src,
+                                           int K,
+                                           int64_t P) {
+  for (int64_t k = blockIdx.y; k < K; k += gridDim.y)
+    for (int64_t i = thread_index_x(); i < P; i += thread_stride_x()) rows[k * P + i] -= src[i];
+}
+
+void subtract_row(float* rows, const float* src, int K, int64_t P, cudaStream_t s) {
+  if (K <= 0 || P <= 0) return;
+  subtract_row_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(rows, src, K, P);
+  CUDA_CHECK_LAUNCH();
+}
+
+// c: batch matrices [m, n] (row-major, leading dimension ldc, c_b = c + b * stride_c)
+//   c_b[r, j] = beta == 0 ? 0 : beta * c_b[r, j]   (beta == 0 never reads: BLAS semantics)
+// One grid row (y) per (b, r) pair, x over the n columns.
+static __global__ void scale_matrices_kernel(
+    float* __restrict__ c, int m, int n, int ldc, int64_t stride_c, int batch, float beta) {
+  const int64_t pairs = int64_t(batch) * m;
+  for (int64_t br = blockIdx.y; br < pairs; br += gridDim.y) {
+    float* row = c + (br / m) * stride_c + (br % m) * int64_t(ldc);
+    for (int64_t j = thread_index_x(); j < n; j += thread_stride_x())
+      row[j] = beta == 0.0f ? 0.0f : beta * row[j];
+  }
+}
+
+void scale_matrices(
+    float* c, int m, int n, int ldc, int64_t stride_c, int batch, float beta, cudaStream_t s) {
+  if (m <= 0 || n <= 0 || batch <= 0) return;
+  scale_matrices_kernel<<<grid_rows_cols(int64_t(batch) * m, n), kThreads, 0, s>>>(
+      c, m, n, ldc, stride_c, batch, beta);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace fedsim::cuda
