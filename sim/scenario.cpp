@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "sim/data/idx_loader.h"
 #include "sim/scenario.h"
 #include "sim/scenario_keys.h"
 #include "sim/scenario_reader.h"
@@ -158,7 +159,8 @@ void apply_override(const std::string& text, Reader& r, std::deque<toml::table>&
 }
 
 constexpr BackendKind kBackends[] = {BackendKind::Auto, BackendKind::Cpu, BackendKind::Cuda};
-constexpr DataSource kSources[] = {DataSource::Synthetic, DataSource::Csv};
+constexpr DataSource kSources[] = {DataSource::Synthetic, DataSource::Csv,
+                                   DataSource::FashionMnist};
 constexpr SyntheticTask kTasks[] = {SyntheticTask::Purchase, SyntheticTask::Fraud};
 constexpr PartitionScheme kSchemes[] = {PartitionScheme::Iid, PartitionScheme::Dirichlet,
                                         PartitionScheme::Quantity, PartitionScheme::Natural};
@@ -249,12 +251,21 @@ std::string got_for_missing(const Reader& r, std::string_view key) {
   return r.has(key) ? "\"\"" : "nothing";
 }
 
+std::string got_value(const Reader& r, std::string_view key);
+
 // Checks that involve more than one key.
 void check_cross(const Reader& r, const Scenario& s) {
   if (s.model.kind == ModelKind::Mlp && s.model.hidden.empty()) {
     r.fail("model.hidden", "at least one hidden layer when model.kind = \"mlp\"", "[]");
   }
   const DataConfig& d = s.data;
+  if (d.source == DataSource::FashionMnist && s.partition.scheme == PartitionScheme::Natural) {
+    r.fail("partition.scheme",
+           "\"iid\", \"dirichlet\" or \"quantity\" when data.source = \"fashion_mnist\" "
+           "(Fashion-MNIST has no natural clients)",
+           r.has("partition.scheme") ? got_value(r, "partition.scheme")
+                                     : "nothing (the default is \"natural\")");
+  }
   if (d.source != DataSource::Csv) return;
   const char* csv = " (required when data.source = \"csv\")";
   if (d.path.empty())
@@ -386,6 +397,14 @@ void resolve_file(const Reader& r, const char* key, std::string& value, const fs
   value = resolved;
 }
 
+// The IDX files of data.source = "fashion_mnist" must exist before any work starts.
+void check_fashion_mnist(const Reader& r, const DataConfig& d) {
+  const std::string problem = fashion_mnist_problem(d.path);
+  if (problem.empty()) return;
+  r.fail_message(d.path.empty() ? "data.source" : "data.path",
+                 "the Fashion-MNIST data is not there: " + problem);
+}
+
 }  // namespace
 
 Scenario parse_scenario(const std::string& text, const std::string& path,
@@ -412,6 +431,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
   const bool csv = s.data.source == DataSource::Csv;
   resolve_file(r, "data.path", s.data.path, base, csv);
   resolve_file(r, "data.key_file", s.data.key_file, base, csv);
+  if (s.data.source == DataSource::FashionMnist) check_fashion_mnist(r, s.data);
   s.source_path = path;
   s.source_text = text;
   return s;

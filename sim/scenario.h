@@ -21,7 +21,7 @@ class ScenarioError : public std::runtime_error {
 };
 
 enum class BackendKind { Auto, Cpu, Cuda };
-enum class DataSource { Synthetic, Csv };
+enum class DataSource { Synthetic, Csv, FashionMnist };
 enum class SyntheticTask { Purchase, Fraud };
 enum class PartitionScheme { Iid, Dirichlet, Quantity, Natural };
 enum class ModelKind { LogReg, Mlp };
@@ -44,21 +44,23 @@ struct DataConfig {
   DataSource source = DataSource::Synthetic;
   // synthetic
   SyntheticTask task = SyntheticTask::Purchase;
-  int64_t samples = 125000;      // total, before the test split
+  int64_t samples = 125000;      // total, before the test split (fashion_mnist: training samples,
+                                 // a seeded subsample when fewer than 60,000)
   int shops = 1000;              // natural clients of the synthetic generator
   double shop_size_sigma = 1.0;  // lognormal sigma of shop sizes
   double category_alpha = 0.5;   // Dirichlet concentration of each shop's category mix
   double fraud_rate = 0.01;      // fraud task: fraction of fraudulent sessions
-  // csv
-  std::string path;                          // resolved relative to the scenario file
+  // csv: the CSV file; fashion_mnist: the directory of the IDX files (empty: the Debian package's
+  // /usr/share/datasets/fashion-mnist). Resolved relative to the scenario file.
+  std::string path;
   std::string label_column;                  // integer class labels 0..C-1
   std::string client_column;                 // optional: natural client id (pseudonymised)
   std::vector<std::string> feature_columns;  // empty: every numeric column but label/client/ids
   std::vector<std::string> id_columns;       // pseudonymised with HMAC-SHA256, never stored raw
   std::string key_file;                      // HMAC key for id/client columns (required if any)
-  // both
-  double test_fraction = 0.2;
-  bool standardize = true;  // statistics from the training split only
+  // all sources
+  double test_fraction = 0.2;  // fashion_mnist: ignored (the official t10k split is the test set)
+  bool standardize = true;     // statistics from the training split only
 };
 
 struct PartitionConfig {

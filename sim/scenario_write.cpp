@@ -58,7 +58,15 @@ const char* to_string(BackendKind v) {
 }
 
 const char* to_string(DataSource v) {
-  return v == DataSource::Csv ? "csv" : "synthetic";
+  switch (v) {
+    case DataSource::Synthetic:
+      return "synthetic";
+    case DataSource::Csv:
+      return "csv";
+    case DataSource::FashionMnist:
+      return "fashion_mnist";
+  }
+  return "?";
 }
 
 const char* to_string(SyntheticTask v) {

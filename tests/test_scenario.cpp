@@ -275,7 +275,7 @@ TEST(ScenarioErrors, BadEnumValue) {
   EXPECT_CONTAINS(error_of("[run]\nbackend = \"tpu\"\n"),
                   "key 'run.backend': expected one of \"auto\", \"cpu\", \"cuda\", got \"tpu\"");
   EXPECT_CONTAINS(error_of("[data]\nsource = \"parquet\"\n"),
-                  "expected one of \"synthetic\", \"csv\", got \"parquet\"");
+                  "expected one of \"synthetic\", \"csv\", \"fashion_mnist\", got \"parquet\"");
   EXPECT_CONTAINS(error_of("[data]\ntask = \"churn\"\n"),
                   "expected one of \"purchase\", \"fraud\", got \"churn\"");
   EXPECT_CONTAINS(error_of("[model]\nkind = \"cnn\"\n"),

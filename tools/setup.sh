@@ -10,6 +10,8 @@ PACKAGES=(
   libcli11-dev               # command line
   librandom123-dev           # counter-based RNG (host and device)
   libssl-dev                 # HMAC-SHA256 pseudonymisation
+  zlib1g-dev                 # gzip-compressed IDX files
+  dataset-fashion-mnist      # data.source = "fashion_mnist" (/usr/share/datasets/fashion-mnist)
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev           # benchmarks
 )

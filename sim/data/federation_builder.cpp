@@ -1,16 +1,35 @@
 // Federation builder (see federation_builder.h).
 #include "sim/data/federation_builder.h"
 
+#include <algorithm>
+#include <numeric>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "sim/data/csv_loader.h"
+#include "sim/data/idx_loader.h"
 #include "sim/data/split.h"
 #include "sim/data/synthetic.h"
+#include "sim/util/rng.h"
 
 namespace fedsim {
+namespace {
+
+// `keep` rows drawn without replacement (partial Fisher-Yates, stream DataSplit), in row order.
+Dataset subsample(const Dataset& ds, int64_t keep, uint64_t seed) {
+  std::vector<int64_t> perm(size_t(ds.n));
+  std::iota(perm.begin(), perm.end(), 0);
+  Stream s(seed, RngPurpose::DataSplit);
+  for (int64_t i = 0; i < keep; ++i) std::swap(perm[i], perm[i + int64_t(s.below(ds.n - i))]);
+  perm.resize(size_t(keep));
+  std::sort(perm.begin(), perm.end());
+  return take_rows(ds, perm);
+}
+
+}  // namespace
 
 Federation assemble_federation(const Dataset& train, Dataset test, const Partition& p) {
   std::vector<int64_t> rows;
@@ -30,11 +49,26 @@ Federation assemble_federation(const Dataset& train, Dataset test, const Partiti
 
 Federation build_federation(const Scenario& s, BuildInfo* info) {
   const uint64_t seed = s.run.seed;
-  Dataset all =
-      s.data.source == DataSource::Synthetic ? generate_synthetic(s.data, seed) : load_csv(s.data);
-  const int64_t loaded = all.n;
-  auto [train, test] = split_train_test(all, s.data.test_fraction, seed);
-  all = Dataset{};  // free the full copy before the reordered one is made
+  Dataset train, test;
+  int64_t loaded = 0;
+  if (s.data.source == DataSource::FashionMnist) {
+    // The official split: t10k is the test set (test_fraction is ignored); data.samples below
+    // 60,000 keeps a seeded random subset of the training images.
+    if (s.partition.scheme == PartitionScheme::Natural)
+      throw std::runtime_error(
+          "partition: scheme 'natural' is not available for fashion_mnist "
+          "(no natural clients); use iid, dirichlet or quantity");
+    TrainTest tt = load_fashion_mnist(s.data.path);
+    loaded = tt.train.n + tt.test.n;
+    train = std::move(tt.train);
+    test = std::move(tt.test);
+    if (s.data.samples < train.n) train = subsample(train, s.data.samples, seed);
+  } else {
+    Dataset all = s.data.source == DataSource::Synthetic ? generate_synthetic(s.data, seed)
+                                                         : load_csv(s.data);
+    loaded = all.n;
+    std::tie(train, test) = split_train_test(all, s.data.test_fraction, seed);
+  }
   std::vector<float> mean, stddev;
   if (s.data.standardize) standardize(train, test, mean, stddev);
   const Partition p = partition(train, s.partition, seed);
