@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "sim/backend/blas_kernels.h"
 #include "sim/privacy/accountant.h"
 
 namespace {
@@ -90,4 +91,10 @@ BENCHMARK(BM_Calibrate)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  fedsim::reexec_with_better_blas_kernels(argv);  // the kernels fedsim itself runs with
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("blas_kernels", fedsim::blas_core_name());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "sim/backend/blas_kernels.h"
 #include "sim/data/federation_builder.h"
 #include "sim/data/synthetic.h"
 
@@ -42,4 +43,10 @@ BENCHMARK(BM_BuildFederationDefault)->Unit(benchmark::kMillisecond)->UseRealTime
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  fedsim::reexec_with_better_blas_kernels(argv);  // the kernels fedsim itself runs with
+  benchmark::Initialize(&argc, argv);
+  benchmark::AddCustomContext("blas_kernels", fedsim::blas_core_name());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}

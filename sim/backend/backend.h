@@ -215,7 +215,8 @@ std::unique_ptr<Backend> make_backend(const std::string& kind);
 // Filled in by the CUDA library when it is compiled in (cuda/cuda_backend.cu).
 std::unique_ptr<Backend> make_cuda_backend();  // throws BackendError if no device
 bool cuda_compiled_in();
-// Whether "auto" may pick CUDA: false until the CUDA backend has passed tools/gpu-check.sh on a GPU.
+// Whether "auto" may pick CUDA: false until the CUDA backend has passed tools/gpu-check.sh on a
+// GPU.
 bool cuda_auto_enabled();
 
 }  // namespace fedsim

@@ -20,7 +20,9 @@ std::unique_ptr<Backend> make_cuda_backend() {
 // not yet run on a GPU (tools/gpu-check.sh). Until a committed bench/results/gpu-*.md shows it
 // passing, "auto" keeps published numbers on the verified CPU backend; "cuda" still selects it.
 constexpr bool kCudaVerifiedOnGpu = false;
-bool cuda_auto_enabled() { return kCudaVerifiedOnGpu; }
+bool cuda_auto_enabled() {
+  return kCudaVerifiedOnGpu;
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& kind) {
   if (kind == "cpu") return std::make_unique<CpuBackend>();

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <new>
 
+#include "sim/backend/blas_kernels.h"
 #include "sim/backend/cpu_noise.h"
 #include "sim/server/server_math.h"
 #include "sim/util/gaussian_noise.h"
@@ -29,7 +30,8 @@ CpuBackend::CpuBackend() {
 }
 
 std::string CpuBackend::device() const {
-  return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenBLAS)";
+  return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenBLAS " +
+         blas_core_name() + " kernels)";
 }
 
 void* CpuBackend::alloc_bytes(size_t bytes) {
@@ -221,8 +223,15 @@ void CpuBackend::clip_factors(float* c, float* clipped_acc, const float* n2, con
 
 void CpuBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
 #pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r)
-    for (int j = 0; j < n; ++j) x[r * n + j] = c[r] == 0.0f ? 0.0f : x[r * n + j] * c[r];
+  for (int64_t r = 0; r < rows; ++r) {
+    float* xr = x + r * n;
+    const float cr = c[r];
+    if (cr == 0.0f) {  // padding rows may hold anything (even NaN): zero them
+      std::fill(xr, xr + n, 0.0f);
+    } else {
+      for (int j = 0; j < n; ++j) xr[j] *= cr;
+    }
+  }
 }
 
 void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,

@@ -1,10 +1,12 @@
 // fedsim: the command line. Parses arguments (CLI11) and dispatches to the subcommands.
 #include <CLI/CLI.hpp>
 
+#include "sim/backend/blas_kernels.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/privacy_cmd.h"
 
 int main(int argc, char** argv) {
+  fedsim::reexec_with_better_blas_kernels(argv);  // OpenBLAS 0.3.21 misdetects some CPUs
   using namespace fedsim::cli;
   CLI::App app{"fedsim: simulator of private federated learning"};
   app.require_subcommand(1);
