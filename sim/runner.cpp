@@ -3,6 +3,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <stdexcept>
+
+#include "sim/data/federation_fingerprint.h"
 
 #include "fedsim_version.h"
 
@@ -18,27 +21,54 @@ std::string utc_now_iso8601() {
 }
 
 RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr<Backend> backend,
-                       RunObserver* observer) {
+                       RunObserver* observer, const RunOptions& options) {
   RunObserver no_observer;
   RunObserver& obs = observer ? *observer : no_observer;
   const auto t0 = std::chrono::steady_clock::now();
+  const std::string fingerprint = federation_fingerprint(fed);
 
   RunResult r;
+  double earlier_wall_s = 0.0;  // a resumed run's time before the checkpoint
+  const Checkpoint* resume = nullptr;
+  if (options.resume) {
+    if (!options.resume->has_checkpoint)
+      throw std::invalid_argument("run_scenario: resume from a result without a checkpoint");
+    resume = &options.resume->checkpoint;
+    const int done = resume->round;
+    for (const RoundRecord& rec : options.resume->rounds)
+      if (rec.round <= done) r.rounds.push_back(rec);
+    for (const EvalRecord& e : options.resume->evals)
+      if (e.round <= done) r.evals.push_back(e);
+    earlier_wall_s = options.resume->wall_time_s;
+  }
   r.fedsim_version = FEDSIM_VERSION;
   r.git_commit = FEDSIM_GIT_COMMIT;
   r.backend = backend->name();
   r.device = backend->device();
   r.seed = s.run.seed;
-  r.start_time = utc_now_iso8601();
+  r.start_time = options.resume ? options.resume->start_time : utc_now_iso8601();
   r.scenario_path = s.source_path;
   r.scenario_text = s.source_text;
   r.scenario_resolved = resolved_toml(s);
 
   std::unique_ptr<Simulation> sim;
+  auto take_checkpoint = [&] {
+    r.checkpoint = sim->checkpoint();
+    r.checkpoint.data_fingerprint = fingerprint;
+    r.has_checkpoint = true;
+  };
+  auto elapsed = [&] {
+    return earlier_wall_s +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
   try {
-    sim = std::make_unique<Simulation>(s, fed, std::move(backend));
+    sim = std::make_unique<Simulation>(s, fed, std::move(backend), resume);
     r.layout = sim->layout();
     r.privacy = sim->privacy_plan().report(s);
+    if (resume) {
+      r.checkpoint = *resume;
+      r.has_checkpoint = true;
+    }
     obs.on_start(*sim);
     while (sim->rounds_done() < s.run.rounds) {
       if (obs.stop_requested()) {
@@ -66,10 +96,19 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
       } else {
         obs.on_round(rec, nullptr);
       }
+      if (options.checkpoint_every > 0 && rec.round % options.checkpoint_every == 0 &&
+          rec.round < s.run.rounds && options.save) {
+        take_checkpoint();
+        r.weights = r.checkpoint.global;
+        r.end_time = utc_now_iso8601();
+        r.wall_time_s = elapsed();
+        options.save(r);  // status running: a process killed later leaves this state
+      }
     }
     if (r.status == RunStatus::Running) r.status = RunStatus::Complete;
     r.clients = sim->client_stats(r.status == RunStatus::Complete);
     r.weights = sim->global_weights();
+    take_checkpoint();  // complete runs can be extended, interrupted or diverged ones examined
   } catch (const std::exception& e) {
     r.status = RunStatus::Failed;
     r.status_message = e.what();
@@ -81,7 +120,7 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
     }
   }
   r.end_time = utc_now_iso8601();
-  r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.wall_time_s = elapsed();
   return r;
 }
 

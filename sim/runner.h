@@ -5,6 +5,7 @@
 // status interrupted / diverged / failed and a message, so the caller can still write it.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "sim/backend/backend.h"
@@ -25,8 +26,19 @@ class RunObserver {
   virtual bool stop_requested() { return false; }
 };
 
+// Checkpoints and resumption. Every `checkpoint_every` rounds (0: never) the runner hands the
+// result so far, with status running and a checkpoint, to `save` (the CLI writes it atomically);
+// the returned result always carries the latest checkpoint. With `resume` (a result read back
+// from a file, with a checkpoint), the run continues from that checkpoint: its rounds and
+// evaluations up to the checkpoint are kept, later ones (after a failure) dropped.
+struct RunOptions {
+  int checkpoint_every = 0;
+  std::function<void(const RunResult&)> save;
+  const RunResult* resume = nullptr;
+};
+
 RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr<Backend> backend,
-                       RunObserver* observer = nullptr);
+                       RunObserver* observer = nullptr, const RunOptions& options = {});
 
 // Current time as ISO 8601 UTC ("2026-11-27T09:30:00Z").
 std::string utc_now_iso8601();

@@ -181,6 +181,7 @@ void read_keys(const Reader& r, Scenario& s) {
   r.get("run.seed", run.seed);
   r.get("run.rounds", run.rounds, at_least(1));
   r.get("run.eval_every", run.eval_every, at_least(1));
+  r.get("run.checkpoint_every", run.checkpoint_every, at_least(0));
   r.get_enum("run.backend", run.backend, kBackends);
   r.get("run.output", run.output, false);
 

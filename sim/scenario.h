@@ -36,6 +36,7 @@ struct RunConfig {
   uint64_t seed = 1;
   int rounds = 50;
   int eval_every = 5;  // evaluate every k rounds (and always after the last round)
+  int checkpoint_every = 10;  // save results + /checkpoint every k rounds (0: only at the end)
   BackendKind backend = BackendKind::Auto;
   std::string output = "results/{name}-{seed}.h5";  // {name} and {seed} are substituted
 };

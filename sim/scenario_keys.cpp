@@ -19,6 +19,7 @@ constexpr KeySpec kKeys[] = {
     {"run", "seed", K::Integer},
     {"run", "rounds", K::Integer},
     {"run", "eval_every", K::Integer},
+    {"run", "checkpoint_every", K::Integer},
     {"run", "backend", K::String},
     {"run", "output", K::String},
     {"data", "source", K::String},

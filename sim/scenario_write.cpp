@@ -139,6 +139,7 @@ std::string resolved_toml(const Scenario& s) {
   w.put("seed", s.run.seed);
   w.put("rounds", s.run.rounds);
   w.put("eval_every", s.run.eval_every);
+  w.put("checkpoint_every", s.run.checkpoint_every);
   w.put("backend", to_string(s.run.backend));
   w.put("output", s.run.output);
 

@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "sim/train/metrics.h"
 #include "sim/util/gaussian_noise.h"
@@ -53,7 +55,7 @@ std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int rou
 }
 
 Simulation::Simulation(const Scenario& scenario, const Federation& federation,
-                       std::unique_ptr<Backend> backend)
+                       std::unique_ptr<Backend> backend, const Checkpoint* resume)
     : s_(scenario), fed_(federation), be_(std::move(backend)) {
   Backend& be = *be_;
   layout_ = make_layout(s_.model, fed_.train.d, fed_.train.classes);
@@ -80,8 +82,14 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
   be.fill(opt_v_.get(), float(s_.server.tau * s_.server.tau), P);
 
   plan_ = make_privacy_plan(s_, fed_);
+  if (resume) {  // the noise that ran so far, not a new calibration for a changed number of rounds
+    plan_.noise_multiplier = resume->noise_multiplier;
+    plan_.update_noise_multiplier = resume->update_noise_multiplier;
+    plan_.count_noise = resume->count_noise;
+  }
   ledger_ = std::make_unique<PrivacyLedger>(plan_, s_.privacy.delta, fed_.num_clients());
   user_clip_ = plan_.clip;
+  if (resume) restore(*resume);
   std::optional<DpSgdSettings> dp;
   int rows_per_client = s_.client.batch_size;
   if (plan_.mode == PrivacyMode::Sample) {
@@ -103,6 +111,42 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
                       std::max(1, std::min(expected, fed_.num_clients())));
   trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed, dp);
   evaluator_ = std::make_unique<Evaluator>(be, layout_);
+}
+
+void Simulation::restore(const Checkpoint& c) {
+  const size_t P = size_t(layout_.num_params);
+  if (c.global.size() != P || c.opt_m.size() != P || c.opt_v.size() != P)
+    throw std::invalid_argument("checkpoint: model of " + std::to_string(c.global.size()) +
+                                " parameters, the scenario's model has " + std::to_string(P));
+  if (c.round < 0 || c.round > s_.run.rounds)
+    throw std::invalid_argument("checkpoint: round " + std::to_string(c.round) +
+                                " is outside the scenario's " + std::to_string(s_.run.rounds) +
+                                " rounds");
+  global_.upload(c.global.data(), P);
+  opt_m_.upload(c.opt_m.data(), P);
+  opt_v_.upload(c.opt_v.data(), P);
+  user_clip_ = c.user_clip;
+  ledger_->restore(c.steps_run, c.ledger_events);
+  round_ = c.round;
+}
+
+Checkpoint Simulation::checkpoint() const {
+  Checkpoint c;
+  const size_t P = size_t(layout_.num_params);
+  c.round = round_;
+  c.global.resize(P);
+  c.opt_m.resize(P);
+  c.opt_v.resize(P);
+  global_.download(c.global.data(), P);
+  opt_m_.download(c.opt_m.data(), P);
+  opt_v_.download(c.opt_v.data(), P);
+  c.user_clip = user_clip_;
+  c.steps_run = ledger_->steps_run();
+  c.ledger_events = ledger_->worst_case_steps();
+  c.noise_multiplier = plan_.noise_multiplier;
+  c.update_noise_multiplier = plan_.update_noise_multiplier;
+  c.count_noise = plan_.count_noise;
+  return c;
 }
 
 RoundRecord Simulation::step_round() {

@@ -8,7 +8,8 @@
 //   4 server optimizer step (FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad)
 // with sample-level DP-SGD inside step 2 or user-level DP-FedAvg in step 3 when the scenario asks,
 // and the privacy ledger updated after every round.
-// evaluate() measures the global model on the test split.
+// evaluate() measures the global model on the test split; checkpoint() captures the state a later
+// process resumes from bit for bit.
 #pragma once
 
 #include <memory>
@@ -31,8 +32,10 @@ std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int rou
 
 class Simulation {
  public:
+  // With `resume`, the run continues from that checkpoint (the scenario and data it was taken
+  // with; its noise multipliers replace any new calibration, so the noise stays what it was).
   Simulation(const Scenario& scenario, const Federation& federation,
-             std::unique_ptr<Backend> backend);
+             std::unique_ptr<Backend> backend, const Checkpoint* resume = nullptr);
 
   // Runs the next round. If the model became non-finite, the global model is rolled back to the
   // last finite one and diverged() turns true.
@@ -46,6 +49,8 @@ class Simulation {
   const ModelLayout& layout() const { return layout_; }
   Backend& backend() { return *be_; }
   std::vector<float> global_weights() const;
+  // The state after the last completed round (data_fingerprint left empty: the caller's).
+  Checkpoint checkpoint() const;
   int chunk_size() const { return chunk_; }
   const PrivacyPlan& privacy_plan() const { return plan_; }
 
@@ -66,6 +71,8 @@ class Simulation {
   double user_clip_ = 0.0;  // user-level DP: the clip S in force (adaptive clipping moves it)
   std::unique_ptr<LocalTrainer> trainer_;
   std::unique_ptr<Evaluator> evaluator_;
+
+  void restore(const Checkpoint& c);
 };
 
 }  // namespace fedsim

@@ -160,7 +160,7 @@ TEST(ScenarioErrors, TheFirstProblemInTheFileIsReported) {
   // Tables iterate by name ([client] before [run]); the report follows the file.
   EXPECT_EQ(error_of("[run]\nzz = 1\n[client]\naa = 2\n"),
             "s.toml:2: key 'run.zz': unknown key; the keys of [run] are name, seed, rounds, "
-            "eval_every, backend, output");
+            "eval_every, checkpoint_every, backend, output");
 }
 
 TEST(ScenarioErrors, WrongType) {

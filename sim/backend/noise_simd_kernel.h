@@ -20,23 +20,32 @@
 namespace fedsim {
 namespace {
 
+// The Philox key schedule of one row, broadcast once: ks[2 r], ks[2 r + 1] = round r's (k0, k1).
+template <class V>
+struct PhiloxKeys {
+  typename V::I ks[20];
+  PhiloxKeys(uint32_t k0, uint32_t k1) {
+    for (int r = 0; r < 10; ++r, k0 += 0x9E3779B9u, k1 += 0xBB67AE85u) {
+      ks[2 * r] = V::set1(k0);
+      ks[2 * r + 1] = V::set1(k1);
+    }
+  }
+};
+
 // Philox4x32-10 on V::kLanes / 2 blocks, one per 64-bit lane: the low 32 bits of each 64-bit lane
 // carry the state (the high halves are ignored), so one 32x32->64 multiply gives both halves of
 // a product. Counters (c0, c1, c2) are shared; c3 is the block number in each lane's low half.
 template <class V>
-inline void philox_wide(uint32_t c0s, uint32_t c1s, uint32_t c2s, typename V::I c3, uint32_t k0,
-                        uint32_t k1, typename V::I out[4]) {
+inline void philox_wide(typename V::I c0, typename V::I c1, typename V::I c2, typename V::I c3,
+                        const PhiloxKeys<V>& keys, typename V::I out[4]) {
   using I = typename V::I;
-  I c0 = V::set1(c0s), c1 = V::set1(c1s), c2 = V::set1(c2s);
   const I m0 = V::set1(0xD2511F53u), m1 = V::set1(0xCD9E8D57u);
   for (int r = 0; r < 10; ++r) {
     const I p0 = V::mul_even(m0, c0), p1 = V::mul_even(m1, c2);  // lo in the low half
-    c0 = V::xor3(V::srli64(p1, 32), c1, V::set1(k0));
+    c0 = V::xor3(V::srli64(p1, 32), c1, keys.ks[2 * r]);
     c1 = p1;
-    c2 = V::xor3(V::srli64(p0, 32), c3, V::set1(k1));
+    c2 = V::xor3(V::srli64(p0, 32), c3, keys.ks[2 * r + 1]);
     c3 = p0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
   }
   out[0] = c0;
   out[1] = c1;
@@ -46,13 +55,13 @@ inline void philox_wide(uint32_t c0s, uint32_t c1s, uint32_t c2s, typename V::I 
 
 // Philox4x32-10 on V::kLanes blocks: lane l gets block `first` + l.
 template <class V>
-inline void philox_lanes(uint32_t c0s, uint32_t c1s, uint32_t c2s, uint32_t first, uint32_t k0,
-                         uint32_t k1, typename V::I out[4]) {
+inline void philox_lanes(typename V::I c0, typename V::I c1, typename V::I c2, uint32_t first,
+                         const PhiloxKeys<V>& keys, typename V::I out[4]) {
   using I = typename V::I;
   const I even = V::add(V::set1(first), V::iota());  // low halves: first + 2i
   I ue[4], uo[4];
-  philox_wide<V>(c0s, c1s, c2s, even, k0, k1, ue);
-  philox_wide<V>(c0s, c1s, c2s, V::add(even, V::set1(1u)), k0, k1, uo);
+  philox_wide<V>(c0, c1, c2, even, keys, ue);
+  philox_wide<V>(c0, c1, c2, V::add(even, V::set1(1u)), keys, uo);
   for (int w = 0; w < 4; ++w) out[w] = V::blend_odd(ue[w], V::slli64(uo[w], 32));
 }
 
@@ -131,9 +140,11 @@ inline void noise_axpy_row_simd(float* out, const float* base, const float* g, i
   const F vstd = V::fset1(stddev), vscale = V::fset1(scale);
   const int64_t blocks = (n + 3) / 4;
   alignas(64) float zs[kPerBatch];
+  const PhiloxKeys<V> keys(k0, k1);
+  const I c0 = V::set1(round), c1 = V::set1(client), c2 = V::set1(step);
   for (int64_t b0 = 0; b0 < blocks; b0 += L) {
     I u[4];
-    philox_lanes<V>(round, client, step, uint32_t(b0), k0, k1, u);
+    philox_lanes<V>(c0, c1, c2, uint32_t(b0), keys, u);
     F z[4];
     box_muller_lanes<V>(u[0], u[1], z[0], z[1]);
     box_muller_lanes<V>(u[2], u[3], z[2], z[3]);

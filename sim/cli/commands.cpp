@@ -8,12 +8,15 @@
 #include "sim/backend/backend.h"
 #include "sim/cli/progress.h"
 #include "sim/data/federation_builder.h"
+#include "sim/data/federation_fingerprint.h"
 #include "sim/data/federation_io.h"
 #include "sim/data/federation_stats.h"
 #include "sim/privacy/privacy_plan.h"
 #include "sim/results/results_writer.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+
+#include "fedsim_version.h"
 
 namespace fedsim::cli {
 namespace {
@@ -78,6 +81,100 @@ void print_summary(const RunResult& r, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+// Builds the federation, checks the privacy plan, trains (checkpointing into `path`), writes the
+// results and prints the summary. `resume`: a result read back from `path` to continue.
+int train_and_save(const Scenario& s, const std::string& path, bool force, bool quiet,
+                   std::unique_ptr<Backend> backend, const RunResult* resume,
+                   bool allow_data_mismatch) {
+  install_interrupt_handler();
+  const auto t0 = std::chrono::steady_clock::now();
+  Federation fed;
+  try {
+    fed = build_federation(s);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: %s: data: %s\n", s.source_path.c_str(), e.what());
+    return 2;
+  }
+  if (resume && resume->checkpoint.data_fingerprint != federation_fingerprint(fed)) {
+    std::fprintf(stderr,
+                 "fedsim: %s: the data differs from the data the checkpoint was taken with "
+                 "(fingerprint %.12s... in the file, %.12s... now): the data source, file or "
+                 "partition changed since the run%s\n",
+                 path.c_str(), resume->checkpoint.data_fingerprint.c_str(),
+                 federation_fingerprint(fed).c_str(),
+                 allow_data_mismatch ? "; resuming anyway (--allow-mismatch)"
+                                     : ". Pass --allow-mismatch to resume anyway.");
+    if (!allow_data_mismatch) return 2;
+  }
+  const double data_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!quiet)
+    std::printf(
+        "fedsim: scenario '%s' (%s): %d clients, %lld train / %lld test samples, data in "
+        "%.2f s; backend %s\n",
+        s.run.name.c_str(), s.source_path.c_str(), fed.num_clients(), (long long)fed.train.n,
+        (long long)fed.test.n, data_s, backend->device().c_str());
+  try {  // privacy settings that only the data can refute, before any training
+    const PrivacyPlan plan = make_privacy_plan(s, fed);
+    for (const std::string& w : plan.warnings)
+      std::fprintf(stderr, "fedsim: warning: %s\n", w.c_str());
+    if (resume && plan.calibrated && !quiet) {
+      std::printf(
+          "fedsim: the noise multiplier stays %.4g, as calibrated when the run started; "
+          "epsilon grows with the rounds added\n",
+          resume->checkpoint.noise_multiplier);
+    } else if (plan.calibrated && !quiet) {
+      std::printf(
+          "fedsim: privacy.target_epsilon = %g: noise multiplier %.4g chosen (%s, delta "
+          "%g, %d rounds)\n",
+          s.privacy.target_epsilon, plan.noise_multiplier, to_string(s.privacy.accountant),
+          s.privacy.delta, s.run.rounds);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: %s: %s\n", s.source_path.c_str(), e.what());
+    return 2;
+  }
+
+  RunOptions options;
+  options.checkpoint_every = s.run.checkpoint_every;
+  options.resume = resume;
+  options.save = [&](const RunResult& partial) { write_results(path, partial, true); };
+  ConsoleProgress progress(s.run.rounds, stdout, resume ? resume->checkpoint.round : 0);
+  RunResult result;
+  try {
+    result = run_scenario(s, fed, std::move(backend), quiet ? nullptr : &progress, options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: %s\n", e.what());
+    return 2;
+  }
+  if (!quiet) progress.finish();
+  // An interrupt that arrived during the last round still counts as an interrupt of the process.
+  if (result.status == RunStatus::Complete && interrupt_requested()) {
+    result.status = RunStatus::Interrupted;
+    result.status_message = "interrupted during the last round (all rounds completed)";
+  }
+  if (result.status != RunStatus::Complete)
+    std::fprintf(stderr, "fedsim: %s: %s\n", to_string(result.status),
+                 result.status_message.c_str());
+  try {
+    write_results(path, result, force || resume != nullptr || s.run.checkpoint_every > 0);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: could not save results: %s\n", e.what());
+    return 1;
+  }
+  if (!quiet) print_summary(result, path);
+  if (result.status != RunStatus::Complete)
+    std::fprintf(
+        stderr, "fedsim: results so far (%zu rounds) saved to %s with status '%s'%s\n",
+        result.rounds.size(), path.c_str(), to_string(result.status),
+        result.status == RunStatus::Interrupted ? "; continue with: fedsim resume FILE" : "");
+  return exit_code(result.status);
+}
+
+}  // namespace
+
 int cmd_run(const RunArgs& a) {
   std::vector<std::string> overrides = a.overrides;
   if (!a.backend.empty()) overrides.push_back("run.backend=" + toml_quote(a.backend));
@@ -92,7 +189,6 @@ int cmd_run(const RunArgs& a) {
     std::fprintf(stderr, "fedsim: %s\n", e.what());
     return 2;
   }
-
   std::unique_ptr<Backend> backend;
   try {
     backend = make_backend(to_string(s.run.backend));
@@ -100,61 +196,67 @@ int cmd_run(const RunArgs& a) {
     std::fprintf(stderr, "fedsim: %s\n", e.what());
     return 2;
   }
+  return train_and_save(s, path, a.force, a.quiet, std::move(backend), nullptr, false);
+}
 
-  install_interrupt_handler();
-  const auto t0 = std::chrono::steady_clock::now();
-  Federation fed;
+int cmd_resume(const ResumeArgs& a) {
+  RunResult prev;
   try {
-    fed = build_federation(s);
+    prev = read_results(a.file);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "fedsim: %s: data: %s\n", s.source_path.c_str(), e.what());
+    std::fprintf(stderr, "fedsim: cannot resume: %s\n", e.what());
     return 2;
   }
-  const double data_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto refuse = [&](const std::string& why) {
+    std::fprintf(stderr, "fedsim: cannot resume %s: %s\n", a.file.c_str(), why.c_str());
+    return 2;
+  };
+  if (!prev.has_checkpoint)
+    return refuse(
+        "it has no /checkpoint (the run failed before its first checkpoint, or an "
+        "older fedsim wrote it)");
+  if (prev.status == RunStatus::Diverged)
+    return refuse("the run diverged (" + prev.status_message +
+                  "); resuming would repeat it. Start a new run with smaller learning rates.");
+  if (prev.fedsim_version != FEDSIM_VERSION || prev.git_commit != FEDSIM_GIT_COMMIT) {
+    const std::string diff = "it was written by fedsim " + prev.fedsim_version + " (commit " +
+                             prev.git_commit + "), this is fedsim " + FEDSIM_VERSION + " (commit " +
+                             FEDSIM_GIT_COMMIT + ")";
+    if (!a.allow_mismatch)
+      return refuse(diff +
+                    ": the continued rounds may differ from an uninterrupted run. Pass "
+                    "--allow-mismatch to resume anyway.");
+    std::fprintf(stderr, "fedsim: warning: %s; resuming anyway (--allow-mismatch)\n", diff.c_str());
+  }
+  std::vector<std::string> overrides = {"run.output=" + toml_quote(a.file)};
+  if (a.rounds > 0) overrides.push_back("run.rounds=" + std::to_string(a.rounds));
+  if (!a.backend.empty()) overrides.push_back("run.backend=" + toml_quote(a.backend));
+  Scenario s;
+  try {
+    s = parse_scenario(prev.scenario_resolved, a.file + ":/scenario/resolved", overrides);
+    s.source_path = prev.scenario_path;
+    s.source_text = prev.scenario_text;
+  } catch (const std::exception& e) {
+    return refuse(e.what());
+  }
+  const int done = prev.checkpoint.round;
+  if (s.run.rounds < done)
+    return refuse("--rounds " + std::to_string(s.run.rounds) + " is below the " +
+                  std::to_string(done) + " rounds already done");
+  if (s.run.rounds == done)
+    return refuse("all " + std::to_string(done) + " rounds are done; pass --rounds N with N > " +
+                  std::to_string(done) + " to train further");
+  std::unique_ptr<Backend> backend;
+  try {
+    backend = make_backend(to_string(s.run.backend));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: %s\n", e.what());
+    return 2;
+  }
   if (!a.quiet)
-    std::printf(
-        "fedsim: scenario '%s' (%s): %d clients, %lld train / %lld test samples, data in "
-        "%.2f s; backend %s\n",
-        s.run.name.c_str(), s.source_path.c_str(), fed.num_clients(), (long long)fed.train.n,
-        (long long)fed.test.n, data_s, backend->device().c_str());
-  try {  // privacy settings that only the data can refute, before any training
-    const PrivacyPlan plan = make_privacy_plan(s, fed);
-    for (const std::string& w : plan.warnings)
-      std::fprintf(stderr, "fedsim: warning: %s\n", w.c_str());
-    if (plan.calibrated && !a.quiet)
-      std::printf(
-          "fedsim: privacy.target_epsilon = %g: noise multiplier %.4g chosen (%s, delta "
-          "%g, %d rounds)\n",
-          s.privacy.target_epsilon, plan.noise_multiplier, to_string(s.privacy.accountant),
-          s.privacy.delta, s.run.rounds);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fedsim: %s: %s\n", s.source_path.c_str(), e.what());
-    return 2;
-  }
-
-  ConsoleProgress progress(s.run.rounds, stdout);
-  RunResult result = run_scenario(s, fed, std::move(backend), a.quiet ? nullptr : &progress);
-  if (!a.quiet) progress.finish();
-  // An interrupt that arrived during the last round still counts as an interrupt of the process.
-  if (result.status == RunStatus::Complete && interrupt_requested()) {
-    result.status = RunStatus::Interrupted;
-    result.status_message = "interrupted during the last round (all rounds completed)";
-  }
-  if (result.status != RunStatus::Complete)
-    std::fprintf(stderr, "fedsim: %s: %s\n", to_string(result.status),
-                 result.status_message.c_str());
-  try {
-    write_results(path, result, a.force);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "fedsim: could not save results: %s\n", e.what());
-    return 1;
-  }
-  if (!a.quiet) print_summary(result, path);
-  if (result.status != RunStatus::Complete)
-    std::fprintf(stderr, "fedsim: results so far (%zu rounds) saved to %s with status '%s'\n",
-                 result.rounds.size(), path.c_str(), to_string(result.status));
-  return exit_code(result.status);
+    std::printf("fedsim: resuming %s after round %d of %d (status was '%s')\n", a.file.c_str(),
+                done, s.run.rounds, to_string(prev.status));
+  return train_and_save(s, a.file, true, a.quiet, std::move(backend), &prev, a.allow_mismatch);
 }
 
 int cmd_validate(const std::string& file, const std::vector<std::string>& overrides) {

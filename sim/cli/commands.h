@@ -17,7 +17,17 @@ struct RunArgs {
   bool quiet = false;
 };
 
+struct ResumeArgs {
+  std::string file;     // a result file with a /checkpoint
+  int rounds = 0;       // new total number of rounds (0: the scenario's)
+  std::string backend;  // empty: the one recorded in the scenario
+  bool allow_mismatch = false;
+  bool quiet = false;
+};
+
 int cmd_run(const RunArgs& a);
+// Continues a run from its file's /checkpoint and rewrites that file (atomically).
+int cmd_resume(const ResumeArgs& a);
 int cmd_validate(const std::string& file, const std::vector<std::string>& overrides);
 int cmd_describe(const std::string& file, const std::vector<std::string>& overrides);
 int cmd_data(const std::string& file, const std::vector<std::string>& overrides,

@@ -22,6 +22,18 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--force", run.force, "overwrite an existing result file");
   run_cmd->add_flag("--quiet,-q", run.quiet, "no progress output");
 
+  ResumeArgs resume;
+  auto* resume_cmd =
+      app.add_subcommand("resume", "continue a run from its result file's checkpoint");
+  resume_cmd->add_option("file", resume.file, "result file (HDF5) with a /checkpoint")->required();
+  resume_cmd->add_option("--rounds", resume.rounds, "new total number of rounds")
+      ->check(CLI::PositiveNumber);
+  resume_cmd->add_option("--backend", resume.backend, "auto | cpu | cuda")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  resume_cmd->add_flag("--allow-mismatch", resume.allow_mismatch,
+                       "resume even if the fedsim version or the data differ");
+  resume_cmd->add_flag("--quiet,-q", resume.quiet, "no progress output");
+
   std::string file, output;
   std::vector<std::string> overrides;
   bool force = false;
@@ -50,6 +62,7 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   if (*run_cmd) return cmd_run(run);
+  if (*resume_cmd) return cmd_resume(resume);
   if (*validate_cmd) return cmd_validate(file, overrides);
   if (*describe_cmd) return cmd_describe(file, overrides);
   if (*data_cmd) return cmd_data(file, overrides, output, force);

@@ -1,6 +1,8 @@
 // Console progress and the SIGINT flag (see progress.h).
 #include "sim/cli/progress.h"
 
+#include <algorithm>
+
 #include <unistd.h>
 
 #include <atomic>
@@ -43,8 +45,8 @@ bool interrupt_requested() {
   return g_interrupted.load();
 }
 
-ConsoleProgress::ConsoleProgress(int rounds, std::FILE* out)
-    : rounds_(rounds), out_(out), tty_(isatty(fileno(out)) != 0) {}
+ConsoleProgress::ConsoleProgress(int rounds, std::FILE* out, int first_round)
+    : rounds_(rounds), first_round_(first_round), out_(out), tty_(isatty(fileno(out)) != 0) {}
 
 void ConsoleProgress::on_start(const Simulation& sim) {
   start_ = std::chrono::steady_clock::now();
@@ -58,7 +60,8 @@ void ConsoleProgress::on_round(const RoundRecord& r, const EvalRecord* eval) {
   }
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const double eta = elapsed / r.round * (rounds_ - r.round);
+  const double eta = elapsed / std::max(1, r.round - first_round_) *
+                     (rounds_ - r.round);  // rounds this process ran
   std::fprintf(out_, "%sround %*d/%d  loss %.4f  clients %d", tty_ ? "\r\033[K" : "",
                int(std::to_string(rounds_).size()), r.round, rounds_, r.train_loss,
                r.clients_sampled);

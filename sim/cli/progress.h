@@ -15,7 +15,8 @@ bool interrupt_requested();
 
 class ConsoleProgress final : public RunObserver {
  public:
-  ConsoleProgress(int rounds, std::FILE* out);
+  // first_round: rounds already done before this process (a resumed run), for the ETA.
+  ConsoleProgress(int rounds, std::FILE* out, int first_round = 0);
   void on_start(const Simulation& sim) override;
   void on_round(const RoundRecord& round, const EvalRecord* eval) override;
   bool stop_requested() override { return interrupt_requested(); }
@@ -23,6 +24,7 @@ class ConsoleProgress final : public RunObserver {
 
  private:
   int rounds_;
+  int first_round_;
   std::FILE* out_;
   bool tty_;
   std::chrono::steady_clock::time_point start_;

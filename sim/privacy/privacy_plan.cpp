@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace fedsim {
 namespace {
@@ -118,6 +120,15 @@ void PrivacyLedger::record_round(const std::vector<int>& cohort) {
   } else if (plan_.mode == PrivacyMode::User) {
     ++max_steps_;  // one subsampled Gaussian per round, whoever was sampled
   }
+}
+
+void PrivacyLedger::restore(std::vector<int64_t> steps_run, int64_t worst_case_steps) {
+  if (steps_run.size() != steps_run_.size())
+    throw std::invalid_argument("checkpoint: privacy ledger for " +
+                                std::to_string(steps_run.size()) + " clients, the run has " +
+                                std::to_string(steps_run_.size()));
+  steps_run_ = std::move(steps_run);
+  max_steps_ = worst_case_steps;
 }
 
 void PrivacyLedger::update_cache() const {

@@ -52,6 +52,9 @@ class PrivacyLedger {
   double epsilon_rdp() const;
   double epsilon_pld() const;
   int64_t worst_case_steps() const { return max_steps_; }
+  const std::vector<int64_t>& steps_run() const { return steps_run_; }
+  // Resumes from a checkpoint's ledger (steps_run: per client in sample mode, else empty).
+  void restore(std::vector<int64_t> steps_run, int64_t worst_case_steps);
 
  private:
   PrivacyPlan plan_;

@@ -257,6 +257,39 @@ void read_model(hid_t root, ModelLayout* layout, std::vector<float>* weights) {
   layout->num_params = h5::read_attr<int64_t>(g.id(), "num_params");
 }
 
+// /checkpoint: the state `fedsim resume` continues from (Checkpoint in run_result.h).
+void write_checkpoint(hid_t root, const Checkpoint& c) {
+  h5::Group g = h5::create_group(root, "checkpoint");
+  h5::write_attr<int32_t>(g.id(), "round", c.round);
+  h5::write_vector(g.id(), "global", c.global);
+  h5::write_vector(g.id(), "server_m", c.opt_m);
+  h5::write_vector(g.id(), "server_v", c.opt_v);
+  h5::write_vector(g.id(), "steps_run", c.steps_run);
+  h5::write_attr(g.id(), "user_clip", c.user_clip);
+  h5::write_attr<int64_t>(g.id(), "ledger_events", c.ledger_events);
+  h5::write_attr(g.id(), "noise_multiplier", c.noise_multiplier);
+  h5::write_attr(g.id(), "update_noise_multiplier", c.update_noise_multiplier);
+  h5::write_attr(g.id(), "count_noise", c.count_noise);
+  h5::write_string_attr(g.id(), "data_fingerprint", c.data_fingerprint);
+}
+
+Checkpoint read_checkpoint(hid_t root) {
+  h5::Group g = h5::open_group(root, "checkpoint");
+  Checkpoint c;
+  c.round = h5::read_attr<int32_t>(g.id(), "round");
+  c.global = h5::read_vector<float>(g.id(), "global");
+  c.opt_m = h5::read_vector<float>(g.id(), "server_m");
+  c.opt_v = h5::read_vector<float>(g.id(), "server_v");
+  c.steps_run = h5::read_vector<int64_t>(g.id(), "steps_run");
+  c.user_clip = h5::read_attr<double>(g.id(), "user_clip");
+  c.ledger_events = h5::read_attr<int64_t>(g.id(), "ledger_events");
+  c.noise_multiplier = h5::read_attr<double>(g.id(), "noise_multiplier");
+  c.update_noise_multiplier = h5::read_attr<double>(g.id(), "update_noise_multiplier");
+  c.count_noise = h5::read_attr<double>(g.id(), "count_noise");
+  c.data_fingerprint = h5::read_string_attr(g.id(), "data_fingerprint");
+  return c;
+}
+
 void write_run(hid_t root, const RunResult& r) {
   h5::write_attr(root, "format_version", kFormatVersion);
   h5::write_string_attr(root, "fedsim_version", r.fedsim_version);
@@ -280,6 +313,7 @@ void write_run(hid_t root, const RunResult& r) {
   write_evals(root, r.evals);
   write_clients(root, r.clients);
   write_model(root, r.layout, r.weights);
+  if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);
 }
 
 }  // namespace
@@ -346,6 +380,8 @@ RunResult read_results(const std::string& path) {
   r.evals = read_evals(root);
   r.clients = read_clients(root);
   read_model(root, &r.layout, &r.weights);
+  r.has_checkpoint = h5::exists(root, "checkpoint");
+  if (r.has_checkpoint) r.checkpoint = read_checkpoint(root);
   return r;
 }
 

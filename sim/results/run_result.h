@@ -30,7 +30,7 @@ struct RoundRecord {
   double epsilon_pld = std::numeric_limits<double>::quiet_NaN();
   double clip_fraction = std::numeric_limits<double>::quiet_NaN();  // records/clients clipped
   double clip_norm = std::numeric_limits<double>::quiet_NaN();      // clip in force this round
-  double wall_time_s = 0.0;                                   // this round's wall time
+  double wall_time_s = 0.0;                                         // this round's wall time
 };
 
 struct EvalRecord {
@@ -55,11 +55,11 @@ struct ClientStats {
 
 // What the epsilon of a run means: mechanism, unit of privacy, sampling assumption, parameters.
 struct PrivacyReport {
-  std::string mode = "none";  // none | sample | user
-  std::string unit;           // "record" | "client"
-  std::string neighbouring;   // e.g. "add/remove one record of one client"
-  std::string sampling;       // the sampling the run used, in words
-  bool sampling_covered = true;  // false: the accountant's Poisson assumption does not hold
+  std::string mode = "none";       // none | sample | user
+  std::string unit;                // "record" | "client"
+  std::string neighbouring;        // e.g. "add/remove one record of one client"
+  std::string sampling;            // the sampling the run used, in words
+  bool sampling_covered = true;    // false: the accountant's Poisson assumption does not hold
   std::string accountant = "rdp";  // headline accountant (both are recorded)
   double noise_multiplier = 0.0;   // sigma used (chosen by calibration when calibrated)
   bool calibrated = false;
@@ -71,6 +71,21 @@ struct PrivacyReport {
   bool adaptive_clip = false;
   double update_noise_multiplier = 0.0;  // user + adaptive: the share of sigma on the update
   double count_noise = 0.0;              // user + adaptive: std of the clipped-count noise
+};
+
+// The state a run resumes from (/checkpoint): everything step_round() reads besides the scenario
+// and the data. Random numbers are counter-based (keyed by round, client, step), so the round
+// number is the whole RNG state.
+struct Checkpoint {
+  int round = 0;                            // rounds completed
+  std::vector<float> global, opt_m, opt_v;  // [num_params] model and server-optimizer moments
+  double user_clip = 0.0;                   // user-level DP: the clip in force (adaptive)
+  std::vector<int64_t> steps_run;           // sample-level DP: local steps run per client
+  int64_t ledger_events = 0;                // events composed for the worst-case unit
+  double noise_multiplier = 0.0;            // the plan in force (a calibrated sigma stays fixed)
+  double update_noise_multiplier = 0.0;
+  double count_noise = 0.0;
+  std::string data_fingerprint;  // SHA-256 of the federation (federation_fingerprint)
 };
 
 struct RunResult {
@@ -96,6 +111,9 @@ struct RunResult {
 
   ModelLayout layout;
   std::vector<float> weights;  // [layout.num_params]
+
+  bool has_checkpoint = false;
+  Checkpoint checkpoint;  // the latest resumable state (may be older than `rounds` after a failure)
 };
 
 }  // namespace fedsim
