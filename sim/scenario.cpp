@@ -80,6 +80,7 @@ void collect_file_keys(const toml::table& doc, const std::string& file, Reader& 
   };
   for (const auto& [k, n] : doc) {
     const std::string section(k.str());
+    if (section == "sweep") continue;  // read by read_sweep_spec (sim/sweep/sweep_spec.h)
     if (!sd::is_section(section)) {
       note(n, n.is_table() ? unknown_section(section) : unknown_key("", section));
       continue;
@@ -199,6 +200,9 @@ void read_keys(const Reader& r, Scenario& s) {
   r.get("data.feature_columns", d.feature_columns);
   r.get("data.id_columns", d.id_columns);
   r.get("data.key_file", d.key_file, true);
+  r.get("data.categorical_columns", d.categorical_columns);
+  r.get("data.winsorize", d.winsorize, sd::closed(0, 1));
+  r.get("data.winsorize_columns", d.winsorize_columns);
   r.get("data.test_fraction", d.test_fraction, sd::open(0, 1));
   r.get("data.standardize", d.standardize);
 
@@ -254,6 +258,35 @@ std::string got_for_missing(const Reader& r, std::string_view key) {
 
 std::string got_value(const Reader& r, std::string_view key);
 
+// data.categorical_columns and data.winsorize_columns name feature columns: not the label, client
+// or id columns, and listed in data.feature_columns when that is given. Winsorised columns are
+// numeric, so not categorical. (Whether the columns exist is checked when the CSV is read.)
+void check_preprocess_columns(const Reader& r, const DataConfig& d) {
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  const auto check = [&](const char* key, const std::vector<std::string>& cols) {
+    for (const std::string& c : cols) {
+      if (c == d.label_column || c == d.client_column || has(d.id_columns, c)) {
+        r.fail(key, "feature columns, not the label, client or id columns", sd::quote(c));
+      }
+      if (!d.feature_columns.empty() && !has(d.feature_columns, c)) {
+        r.fail(key, "columns listed in data.feature_columns (when that list is given)",
+               sd::quote(c));
+      }
+    }
+  };
+  check("data.categorical_columns", d.categorical_columns);
+  check("data.winsorize_columns", d.winsorize_columns);
+  for (const std::string& c : d.winsorize_columns) {
+    if (has(d.categorical_columns, c)) {
+      r.fail("data.winsorize_columns",
+             "numeric columns, not one of data.categorical_columns (only numbers have quantiles)",
+             sd::quote(c));
+    }
+  }
+}
+
 // Checks that involve more than one key.
 void check_cross(const Reader& r, const Scenario& s) {
   if (s.model.kind == ModelKind::Mlp && s.model.hidden.empty()) {
@@ -266,6 +299,17 @@ void check_cross(const Reader& r, const Scenario& s) {
            "(Fashion-MNIST has no natural clients)",
            r.has("partition.scheme") ? got_value(r, "partition.scheme")
                                      : "nothing (the default is \"natural\")");
+  }
+  if (!d.winsorize.empty() && (d.winsorize.size() != 2 || !(d.winsorize[0] < d.winsorize[1]))) {
+    r.fail("data.winsorize",
+           "[] (off) or two quantiles [lower, upper] with 0 <= lower < upper <= 1",
+           got_value(r, "data.winsorize"));
+  }
+  if (!d.winsorize_columns.empty() && d.winsorize.empty()) {
+    r.fail("data.winsorize_columns",
+           "[] when data.winsorize is [] (the columns are clipped at the quantiles that "
+           "data.winsorize gives)",
+           got_value(r, "data.winsorize_columns"));
   }
   if (d.source != DataSource::Csv) return;
   const char* csv = " (required when data.source = \"csv\")";
@@ -302,6 +346,7 @@ void check_cross(const Reader& r, const Scenario& s) {
              sd::quote(f));
     }
   }
+  check_preprocess_columns(r, d);
 }
 
 // The value of a key as written, or "nothing" when it is absent (for "got ...").
@@ -391,8 +436,14 @@ void resolve_file(const Reader& r, const char* key, std::string& value, const fs
       problem = std::strerror(errno);
     }
     if (!problem.empty()) {
+      // A data set converted at build time (tools/prepare-datasets.sh) names how to make it.
+      std::string hint;
+      if (p.parent_path().filename() == "datasets" && std::string_view(key) == "data.path")
+        hint = "; tools/prepare-datasets.sh " + p.parent_path().string() +
+               " makes it (building the datasets target does too; tools/setup.sh installs the "
+               "r-cran-modeldata package it reads)";
       r.fail(key, "an existing, readable file",
-             sd::quote(value) + " (" + resolved + ": " + problem + ")");
+             sd::quote(value) + " (" + resolved + ": " + problem + hint + ")");
     }
   }
   value = resolved;
@@ -435,6 +486,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
   if (s.data.source == DataSource::FashionMnist) check_fashion_mnist(r, s.data);
   s.source_path = path;
   s.source_text = text;
+  s.has_sweep = doc.contains("sweep");
   return s;
 }
 

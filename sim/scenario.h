@@ -35,7 +35,7 @@ struct RunConfig {
   std::string name = "default";
   uint64_t seed = 1;
   int rounds = 50;
-  int eval_every = 5;  // evaluate every k rounds (and always after the last round)
+  int eval_every = 5;         // evaluate every k rounds (and always after the last round)
   int checkpoint_every = 10;  // save results + /checkpoint every k rounds (0: only at the end)
   BackendKind backend = BackendKind::Auto;
   std::string output = "results/{name}-{seed}.h5";  // {name} and {seed} are substituted
@@ -59,6 +59,10 @@ struct DataConfig {
   std::vector<std::string> feature_columns;  // empty: every numeric column but label/client/ids
   std::vector<std::string> id_columns;       // pseudonymised with HMAC-SHA256, never stored raw
   std::string key_file;                      // HMAC key for id/client columns (required if any)
+  // csv preprocessing (sim/data/preprocess.h), every statistic from the training split only
+  std::vector<std::string> categorical_columns;  // string feature columns, one-hot encoded
+  std::vector<double> winsorize;                 // [] off, or [lower, upper] quantiles to clip at
+  std::vector<std::string> winsorize_columns;    // empty: every numeric feature column
   // all sources
   double test_fraction = 0.2;  // fashion_mnist: ignored (the official t10k split is the test set)
   bool standardize = true;     // statistics from the training split only
@@ -132,6 +136,7 @@ struct Scenario {
 
   std::string source_path;  // "<default>" for the embedded scenario
   std::string source_text;  // the text as given (before --set overrides)
+  bool has_sweep = false;   // the file has a [sweep] table (fedsim sweep; ignored here)
 };
 
 // The embedded default scenario (scenarios/default.toml, compiled in).

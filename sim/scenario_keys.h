@@ -10,7 +10,7 @@
 
 namespace fedsim::scenario_detail {
 
-enum class ValueKind { Integer, Number, Boolean, String, StringArray, IntegerArray };
+enum class ValueKind { Integer, Number, Boolean, String, StringArray, IntegerArray, NumberArray };
 
 struct KeySpec {
   std::string_view section;

@@ -284,6 +284,29 @@ void Reader::get(std::string_view key, std::vector<int>& out, const Range& r) co
   out = std::move(v);
 }
 
+// Integers are accepted as numbers, as for single number keys.
+void Reader::get(std::string_view key, std::vector<double>& out, const Range& r) const {
+  auto n = node(key);
+  if (!n) return;
+  const std::string expected = "an array of " + r.text("numbers");
+  auto a = n->as_array();
+  if (!a) fail(key, expected, describe_typed(*n));
+  std::vector<double> v;
+  for (const toml::node& e : *a) {
+    double x = 0;
+    if (auto i = e.as_integer()) {
+      x = static_cast<double>(i->get());
+    } else if (auto f = e.as_floating_point()) {
+      x = f->get();
+    } else {
+      fail(key, expected, describe_value(*n));
+    }
+    if (!std::isfinite(x) || !r.contains(x)) fail(key, expected, describe_value(*n));
+    v.push_back(x);
+  }
+  out = std::move(v);
+}
+
 int Reader::get_choice(std::string_view key, std::span<const char* const> names) const {
   auto n = node(key);
   if (!n) return -1;

@@ -78,6 +78,7 @@ class Reader {
   void get(std::string_view key, std::string& out, bool allow_empty) const;
   void get(std::string_view key, std::vector<std::string>& out) const;  // non-empty, distinct
   void get(std::string_view key, std::vector<int>& out, const Range& r) const;
+  void get(std::string_view key, std::vector<double>& out, const Range& r) const;
 
   // Index of the value among `names`, or -1 when the key is absent; error for any other value.
   int get_choice(std::string_view key, std::span<const char* const> names) const;

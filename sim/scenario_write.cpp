@@ -29,6 +29,11 @@ class TomlWriter {
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + quote(v[i]);
     line(key, s + "]");
   }
+  void put(const char* key, const std::vector<double>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + format_number(v[i]);
+    line(key, s + "]");
+  }
   void put(const char* key, const std::vector<int>& v) {
     std::string s = "[";
     for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
@@ -158,6 +163,9 @@ std::string resolved_toml(const Scenario& s) {
   w.put("feature_columns", d.feature_columns);
   w.put("id_columns", d.id_columns);
   w.put("key_file", d.key_file);
+  w.put("categorical_columns", d.categorical_columns);
+  w.put("winsorize", d.winsorize);
+  w.put("winsorize_columns", d.winsorize_columns);
   w.put("test_fraction", d.test_fraction);
   w.put("standardize", d.standardize);
 

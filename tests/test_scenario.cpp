@@ -54,6 +54,9 @@ void expect_same(const Scenario& a, const Scenario& b) {
   EXPECT_EQ(d.feature_columns, e.feature_columns);
   EXPECT_EQ(d.id_columns, e.id_columns);
   EXPECT_EQ(d.key_file, e.key_file);
+  EXPECT_EQ(d.categorical_columns, e.categorical_columns);
+  EXPECT_EQ(d.winsorize, e.winsorize);
+  EXPECT_EQ(d.winsorize_columns, e.winsorize_columns);
   EXPECT_EQ(d.test_fraction, e.test_fraction);
   EXPECT_EQ(d.standardize, e.standardize);
   EXPECT_STREQ(to_string(a.partition.scheme), to_string(b.partition.scheme));
@@ -471,6 +474,50 @@ TEST(ScenarioErrors, CsvRequiredKeys) {
                 "and id columns (ids are never used raw), got \"shop\"");
 }
 
+TEST(ScenarioErrors, PreprocessingKeys) {
+  const std::string f = kDir + "/virtual.toml";
+  const std::string base =
+      "path = \"tiny.csv\"\nlabel_column = \"label\"\nclient_column = \"shop\"\n"
+      "key_file = \"tiny.key\"\nid_columns = [\"user\"]\n";
+  // Lines: 1 [data], 2 source, 3 path, 4 label, 5 client, 6 key, 7 ids, 8 the key under test.
+  EXPECT_EQ(csv_error(base + "winsorize = [0.01]\n"),
+            f + ":8: key 'data.winsorize': expected [] (off) or two quantiles [lower, upper] with "
+                "0 <= lower < upper <= 1, got [0.01]");
+  EXPECT_EQ(csv_error(base + "winsorize = [0.99, 0.01]\n"),
+            f + ":8: key 'data.winsorize': expected [] (off) or two quantiles [lower, upper] with "
+                "0 <= lower < upper <= 1, got [0.99, 0.01]");
+  EXPECT_EQ(csv_error(base + "winsorize = [0.01, 1.5]\n"),
+            f + ":8: key 'data.winsorize': expected an array of numbers in [0, 1], got [0.01, "
+                "1.5]");
+  EXPECT_EQ(csv_error(base + "winsorize = [0.01, \"x\"]\n"),
+            f + ":8: key 'data.winsorize': expected an array of numbers in [0, 1], got [0.01, "
+                "\"x\"]");
+  EXPECT_EQ(csv_error(base + "winsorize_columns = [\"x1\"]\n"),
+            f + ":8: key 'data.winsorize_columns': expected [] when data.winsorize is [] (the "
+                "columns are clipped at the quantiles that data.winsorize gives), got [\"x1\"]");
+  EXPECT_EQ(csv_error(base + "categorical_columns = [\"shop\"]\n"),
+            f + ":8: key 'data.categorical_columns': expected feature columns, not the label, "
+                "client or id columns, got \"shop\"");
+  EXPECT_EQ(csv_error(base + "categorical_columns = [\"user\"]\n"),
+            f + ":8: key 'data.categorical_columns': expected feature columns, not the label, "
+                "client or id columns, got \"user\"");
+  EXPECT_EQ(csv_error(base + "feature_columns = [\"x1\"]\ncategorical_columns = [\"x2\"]\n"),
+            f + ":9: key 'data.categorical_columns': expected columns listed in "
+                "data.feature_columns (when that list is given), got \"x2\"");
+  EXPECT_EQ(csv_error(base + "categorical_columns = [\"x2\"]\nwinsorize = [0, 0.9]\n"
+                             "winsorize_columns = [\"x2\"]\n"),
+            f + ":10: key 'data.winsorize_columns': expected numeric columns, not one of "
+                "data.categorical_columns (only numbers have quantiles), got \"x2\"");
+  EXPECT_EQ(csv_error(base + "winsorize = [0, 0.9]\nwinsorize_columns = [\"label\"]\n"),
+            f + ":9: key 'data.winsorize_columns': expected feature columns, not the label, "
+                "client or id columns, got \"label\"");
+  EXPECT_EQ(csv_error(base + "categorical_columns = [\"x2\"]\nwinsorize = [0, 0.9]\n"), "");
+  // --set works for the array of numbers.
+  EXPECT_EQ(error_of("", {"data.winsorize=[0.05, 0.95]"}), "");
+  EXPECT_EQ(parse_scenario("", "<string>", {"data.winsorize=[0, 1]"}).data.winsorize,
+            (std::vector<double>{0.0, 1.0}));
+}
+
 TEST(ScenarioErrors, MissingFilesAreReportedWithTheResolvedPath) {
   const std::string f = kDir + "/virtual.toml";
   EXPECT_EQ(csv_error("path = \"nope.csv\"\nlabel_column = \"label\"\nclient_column = \"shop\"\n"
@@ -580,9 +627,12 @@ fraud_rate = 0.1
 path = "tiny.csv"
 label_column = "label"
 client_column = "shop"
-feature_columns = ["x1", "x2"]
+feature_columns = ["x1", "x2", "x3"]
 id_columns = ["user"]
 key_file = "tiny.key"
+categorical_columns = ["x2"]
+winsorize = [0.025, 1]
+winsorize_columns = ["x1"]
 test_fraction = 0.3
 standardize = false
 [partition]

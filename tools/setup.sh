@@ -12,8 +12,11 @@ PACKAGES=(
   libssl-dev                 # HMAC-SHA256 pseudonymisation
   zlib1g-dev                 # gzip-compressed IDX files
   dataset-fashion-mnist      # data.source = "fashion_mnist" (/usr/share/datasets/fashion-mnist)
+  r-cran-modeldata           # Lending Club and credit_data, converted to CSV by the build
+                             # (tools/prepare-datasets.sh; pulls in r-base-core for Rscript)
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev           # benchmarks
+  python3-h5py python3-matplotlib  # tools/plot.py (figures) and its test, the h5py docs snippet
 )
 
 missing=()
@@ -27,3 +30,11 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# --- scikit-learn's bundled tables (test fixtures) -----------------------------------------------
+# breast_cancer, wine, iris and digits from the .deb of python3-sklearn (not installed: only its data
+# files are unpacked) into build/datasets/sklearn; quick once done. Without them the tests that use
+# them fail, naming this command.
+tools_dir="$(dirname "$0")"
+"$tools_dir/prepare-sklearn-data.sh" ||
+  echo "setup: warning: tools/prepare-sklearn-data.sh failed; the sklearn fixture tests will fail" >&2

@@ -7,6 +7,7 @@
 
 #include "sim/backend/backend.h"
 #include "sim/cli/progress.h"
+#include "sim/cli/sweep_cmd.h"
 #include "sim/data/federation_builder.h"
 #include "sim/data/federation_fingerprint.h"
 #include "sim/data/federation_io.h"
@@ -196,10 +197,30 @@ int cmd_run(const RunArgs& a) {
     std::fprintf(stderr, "fedsim: %s\n", e.what());
     return 2;
   }
+  if (s.has_sweep && !a.quiet)
+    std::printf(
+        "fedsim: note: %s has a [sweep] table; `fedsim run` runs the base scenario only "
+        "(`fedsim sweep` runs every point)\n",
+        s.source_path.c_str());
   return train_and_save(s, path, a.force, a.quiet, std::move(backend), nullptr, false);
 }
 
 int cmd_resume(const ResumeArgs& a) {
+  try {
+    if (result_file_kind(a.file) == "sweep") {
+      if (a.rounds > 0 || !a.backend.empty()) {
+        std::fprintf(stderr,
+                     "fedsim: cannot resume %s: --rounds and --backend apply to single "
+                     "runs, not to sweep files\n",
+                     a.file.c_str());
+        return 2;
+      }
+      return cmd_resume_sweep(a.file, a.allow_mismatch, a.quiet);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fedsim: cannot resume: %s\n", e.what());
+    return 2;
+  }
   RunResult prev;
   try {
     prev = read_results(a.file);

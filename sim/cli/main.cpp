@@ -3,7 +3,9 @@
 
 #include "sim/backend/blas_kernels.h"
 #include "sim/cli/commands.h"
+#include "sim/cli/export_cmd.h"
 #include "sim/cli/privacy_cmd.h"
+#include "sim/cli/sweep_cmd.h"
 
 int main(int argc, char** argv) {
   fedsim::reexec_with_better_blas_kernels(argv);  // OpenBLAS 0.3.21 misdetects some CPUs
@@ -52,8 +54,13 @@ int main(int argc, char** argv) {
   data_cmd->add_option("--output,-o", output, "federation file (HDF5)")->required();
   data_cmd->add_flag("--force", force, "overwrite an existing file");
 
+  SweepArgs sweep;
+  auto* sweep_cmd = add_sweep_command(app, sweep);
+
   PrivacyArgs privacy;
   auto* privacy_cmd = add_privacy_command(app, privacy);
+  ExportArgs export_args;
+  auto* export_cmd = add_export_command(app, export_args);
 
   try {
     app.parse(argc, argv);
@@ -63,9 +70,11 @@ int main(int argc, char** argv) {
   }
   if (*run_cmd) return cmd_run(run);
   if (*resume_cmd) return cmd_resume(resume);
+  if (*sweep_cmd) return cmd_sweep(sweep);
   if (*validate_cmd) return cmd_validate(file, overrides);
   if (*describe_cmd) return cmd_describe(file, overrides);
   if (*data_cmd) return cmd_data(file, overrides, output, force);
   if (*privacy_cmd) return cmd_privacy(privacy);
+  if (*export_cmd) return cmd_export(export_args);
   return 2;
 }

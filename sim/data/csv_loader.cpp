@@ -63,10 +63,26 @@ bool is_missing(std::string_view v) {
          v == "NULL";
 }
 
+// Text from the file for an error message: control bytes (NUL, CR, ...) written as \xNN, so the
+// message stays one readable line (a NUL in a value or column name used to cut it short).
+std::string printable(std::string_view v) {
+  std::string s;
+  for (unsigned char c : v) {
+    if (c < 0x20 || c == 0x7F) {
+      static const char* kHex = "0123456789ABCDEF";
+      s += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    } else {
+      s += char(c);
+    }
+  }
+  return s;
+}
+// A value for an error message: at most 40 bytes, printable, in single quotes.
 std::string quoted(std::string_view v) {
-  std::string s(v.substr(0, 40));
-  if (v.size() > 40) s += "...";
-  return "'" + s + "'";
+  std::string s = "'";  // appended piece by piece: "'" + std::string&& trips GCC 12's -Wrestrict
+  s += printable(v.substr(0, 40));
+  s += v.size() > 40 ? "...'" : "'";
+  return s;
 }
 
 // Column roles, resolved from the header.
@@ -86,7 +102,7 @@ Columns resolve_columns(const DataConfig& cfg, const std::vector<std::string>& h
     auto it = index.find(name);
     if (it == index.end()) {
       std::string all;
-      for (const auto& h : header) all += (all.empty() ? "" : ", ") + h;
+      for (const auto& h : header) all += (all.empty() ? "" : ", ") + printable(h);
       fail(path, hl, std::string(role) + " column '" + name + "' not found (columns: " + all + ")");
     }
     return it->second;
@@ -133,7 +149,7 @@ float parse_feature(std::string_view raw, const std::string& path, int64_t line,
          "column '" + col + "': missing value " + quoted(v) +
              " (missing values are not supported; impute them first)");
   std::string_view num = v;
-  if (num.size() > 1 && num[0] == '+') num.remove_prefix(1);
+  if (num.size() > 1 && num[0] == '+' && num[1] != '-') num.remove_prefix(1);  // not "+-1"
   double val = 0;
   const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), val);
   if (ec != std::errc() || end != num.data() + num.size())
@@ -148,7 +164,7 @@ int64_t parse_label(std::string_view raw, const std::string& path, int64_t line,
   std::string_view v = trim(raw);
   if (is_missing(v)) fail(path, line, "label column '" + col + "': missing label");
   std::string_view num = v;
-  if (num.size() > 1 && num[0] == '+') num.remove_prefix(1);
+  if (num.size() > 1 && num[0] == '+' && num[1] != '-') num.remove_prefix(1);  // not "+-1"
   int64_t val = 0;
   const auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), val);
   if (ec != std::errc() || end != num.data() + num.size())
@@ -176,6 +192,10 @@ Dataset load_csv(const DataConfig& cfg, CsvExtras* extras) {
     if (trim(line).empty()) continue;
     if (lineno == 1 && line.size() >= 3 && line.compare(0, 3, "\xEF\xBB\xBF") == 0)
       line.erase(0, 3);  // UTF-8 byte order mark
+    if (lineno == 1 && line.size() >= 2 &&
+        (line.compare(0, 2, "\xFF\xFE") == 0 || line.compare(0, 2, "\xFE\xFF") == 0))
+      fail(path, lineno,
+           "the file is UTF-16 (byte order mark FF FE or FE FF); convert it to UTF-8");
     if (!split_fields(line, fields)) fail(path, lineno, "unclosed quote in header");
     for (const auto& f : fields) header.emplace_back(trim(f));
     break;
@@ -195,6 +215,27 @@ Dataset load_csv(const DataConfig& cfg, CsvExtras* extras) {
   Dataset ds;
   ds.d = int(col.features.size());
   for (int j : col.features) ds.feature_names.push_back(header[j]);
+  // Categorical feature columns: text values interned as codes (cat[k] for the k-th feature).
+  std::vector<int> cat(col.features.size(), -1);
+  std::vector<CategoricalColumn> cats;
+  std::vector<std::map<std::string, int, std::less<>>> codes;
+  for (size_t k = 0; k < col.features.size(); ++k) {
+    const std::string& name = header[col.features[k]];
+    const auto& cc = cfg.categorical_columns;
+    if (std::find(cc.begin(), cc.end(), name) == cc.end()) continue;
+    cat[k] = int(cats.size());
+    cats.push_back({int(k), name, {}});
+    codes.emplace_back();
+  }
+  for (const auto& name : cfg.categorical_columns) {
+    const bool found =
+        std::any_of(cats.begin(), cats.end(), [&](auto& c) { return c.name == name; });
+    if (!found)
+      fail(path, lineno,
+           "categorical column '" + name +
+               "' is not a feature column (not in the header, the label, client or an id "
+               "column, or not in data.feature_columns)");
+  }
   std::vector<int64_t> raw_labels;
   std::vector<Digest> client_digest;
   std::vector<std::vector<Digest>> id_digest(col.ids.size());
@@ -208,7 +249,27 @@ Dataset load_csv(const DataConfig& cfg, CsvExtras* extras) {
       fail(path, lineno,
            "expected " + std::to_string(header.size()) + " fields, got " +
                std::to_string(fields.size()));
-    for (int j : col.features) ds.x.push_back(parse_feature(fields[j], path, lineno, header[j]));
+    for (size_t k = 0; k < col.features.size(); ++k) {
+      const int j = col.features[k];
+      if (cat[k] < 0) {
+        ds.x.push_back(parse_feature(fields[j], path, lineno, header[j]));
+        continue;
+      }
+      const std::string_view v = trim(fields[j]);
+      if (is_missing(v))
+        fail(path, lineno,
+             "categorical column '" + header[j] + "': missing value " + quoted(v) +
+                 " (give missing values a category of their own, e.g. 'missing')");
+      auto& m = codes[cat[k]];
+      auto it = m.find(v);
+      if (it == m.end()) {
+        if (m.size() >= (size_t(1) << 24))
+          fail(path, lineno, "categorical column '" + header[j] + "': more than 2^24 categories");
+        it = m.emplace(std::string(v), int(m.size())).first;
+        cats[cat[k]].values.emplace_back(v);
+      }
+      ds.x.push_back(float(it->second));
+    }
     raw_labels.push_back(parse_label(fields[col.label], path, lineno, header[col.label]));
     // Identifiers: only their keyed digests are kept; the raw text is overwritten with the next
     // line.
@@ -247,6 +308,7 @@ Dataset load_csv(const DataConfig& cfg, CsvExtras* extras) {
     extras->ids.clear();
     for (const auto& dg : id_digest) extras->ids.push_back(dense_ids_by_digest(dg));
     extras->clients = clients;
+    extras->categorical = std::move(cats);
   }
   return ds;
 }

@@ -11,21 +11,26 @@
 #include <vector>
 
 #include "sim/data/dataset.h"
+#include "sim/data/preprocess.h"
 #include "sim/scenario.h"
 
 namespace fedsim {
 
 // What load_csv knows beyond the Dataset (optional).
 struct CsvExtras {
-  std::vector<int64_t> label_values;      // [classes] original label of class k (sorted)
-  std::vector<std::string> id_columns;    // cfg.id_columns
-  std::vector<std::vector<int32_t>> ids;  // [id column][row] dense pseudonymous ids
-  int64_t clients = 0;                    // distinct client ids (0 without a client column)
+  std::vector<int64_t> label_values;           // [classes] original label of class k (sorted)
+  std::vector<std::string> id_columns;         // cfg.id_columns
+  std::vector<std::vector<int32_t>> ids;       // [id column][row] dense pseudonymous ids
+  int64_t clients = 0;                         // distinct client ids (0 without a client column)
+  std::vector<CategoricalColumn> categorical;  // cfg.categorical_columns, in feature order
 };
 
 // Reads cfg.path using cfg.label_column, cfg.client_column, cfg.feature_columns, cfg.id_columns and
 // cfg.key_file. Feature columns default to every column but the label, client and id columns.
 // Labels are remapped to 0..C-1 in sorted order of the distinct values (C >= 2).
+// Feature columns named in cfg.categorical_columns may hold any text: each distinct value gets a
+// code (in order of first appearance) stored as the feature, and extras->categorical maps codes to
+// text for one_hot_encode (preprocess.h), which runs after the split.
 // Quoted fields ("a,b", "" for a quote) are accepted; a field may not span lines.
 Dataset load_csv(const DataConfig& cfg, CsvExtras* extras = nullptr);
 

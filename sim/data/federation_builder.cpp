@@ -11,6 +11,7 @@
 
 #include "sim/data/csv_loader.h"
 #include "sim/data/idx_loader.h"
+#include "sim/data/preprocess.h"
 #include "sim/data/split.h"
 #include "sim/data/synthetic.h"
 #include "sim/util/rng.h"
@@ -51,6 +52,7 @@ Federation build_federation(const Scenario& s, BuildInfo* info) {
   const uint64_t seed = s.run.seed;
   Dataset train, test;
   int64_t loaded = 0;
+  std::vector<bool> onehot;  // columns standardisation leaves alone (one-hot categories)
   if (s.data.source == DataSource::FashionMnist) {
     // The official split: t10k is the test set (test_fraction is ignored); data.samples below
     // 60,000 keeps a seeded random subset of the training images.
@@ -64,13 +66,18 @@ Federation build_federation(const Scenario& s, BuildInfo* info) {
     test = std::move(tt.test);
     if (s.data.samples < train.n) train = subsample(train, s.data.samples, seed);
   } else {
+    CsvExtras extras;
     Dataset all = s.data.source == DataSource::Synthetic ? generate_synthetic(s.data, seed)
-                                                         : load_csv(s.data);
+                                                         : load_csv(s.data, &extras);
     loaded = all.n;
     std::tie(train, test) = split_train_test(all, s.data.test_fraction, seed);
+    // Winsorising and one-hot encoding, with statistics of the training split only.
+    if (s.data.source == DataSource::Csv)
+      onehot = preprocess_csv(train, test, s.data, extras.categorical);
   }
   std::vector<float> mean, stddev;
-  if (s.data.standardize) standardize(train, test, mean, stddev);
+  if (s.data.standardize)
+    standardize(train, test, mean, stddev, onehot.empty() ? nullptr : &onehot);
   const Partition p = partition(train, s.partition, seed);
   if (p.clients.empty())
     throw std::runtime_error("partition: every client has fewer than partition.min_samples = " +

@@ -1,6 +1,7 @@
 // Building the Federation a simulation trains on, from a Scenario: load (synthetic or csv), split,
-// standardise (training statistics), partition the training split and lay each client's rows out
-// contiguously. A pure function of the scenario: same scenario, same bytes.
+// preprocess csv features (winsorise, one-hot encode), standardise (all statistics from the
+// training split), partition the training split and lay each client's rows out contiguously. A pure
+// function of the scenario: same scenario, same bytes.
 #pragma once
 
 #include <cstdint>

@@ -56,13 +56,31 @@ class GzFile {
   // Reads exactly n bytes or fails with "truncated".
   void read_exact(void* dst, size_t n, const char* what) {
     const size_t got = read(dst, n);
-    if (got != n) {
-      fail(path_, "truncated " + std::string(what) + ": expected " + std::to_string(n) +
-                      " bytes, got " + std::to_string(got));
+    if (got != n) truncated(what, n, got);
+  }
+  // Reads exactly n bytes into `out` or fails with "truncated". The header's sizes are not trusted:
+  // `out` grows only as data arrives (by at most 1 MiB or what was read so far), so a header that
+  // claims 2^32 items in a file of a few bytes costs at most 1 MiB, not gigabytes.
+  void read_exact_into(std::vector<unsigned char>& out, uint64_t n, const char* what) {
+    constexpr uint64_t kMinStep = uint64_t(1) << 20;
+    out.clear();
+    uint64_t got = 0;
+    while (got < n) {
+      const uint64_t step = std::min(n - got, std::max(kMinStep, got));
+      out.resize(size_t(got + step));
+      const size_t r = read(out.data() + got, size_t(step));
+      got += r;
+      if (r < step) break;
     }
+    if (got != n) truncated(what, n, got);
   }
 
  private:
+  [[noreturn]] void truncated(const char* what, uint64_t expected, uint64_t got) {
+    fail(path_, "truncated " + std::string(what) + ": expected " + std::to_string(expected) +
+                    " bytes, got " + std::to_string(got));
+  }
+
   std::string path_;
   gzFile f_ = nullptr;
 };
@@ -111,8 +129,7 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
   {
     GzFile f(labels_path);
     const auto sizes = read_header(f, labels_path, 1, "labels");
-    labels.resize(sizes[0]);
-    f.read_exact(labels.data(), labels.size(), "label data");
+    f.read_exact_into(labels, sizes[0], "label data");
   }
   Dataset ds;
   std::vector<unsigned char> pixels;
@@ -127,8 +144,8 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
       fail(images_path, std::to_string(n) + " images but " + labels_path + " has " +
                             std::to_string(labels.size()) + " labels");
     }
-    pixels.resize(size_t(n * rows * cols));
-    f.read_exact(pixels.data(), pixels.size(), "image data");
+    if (n == 0) fail(images_path, "no images");
+    f.read_exact_into(pixels, n * rows * cols, "image data");
     ds.n = int64_t(n);
     ds.d = int(rows * cols);
     ds.feature_names.reserve(size_t(ds.d));

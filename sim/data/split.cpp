@@ -71,10 +71,14 @@ void feature_stats(const Dataset& train, std::vector<float>& mean, std::vector<f
 }
 
 void standardize(Dataset& train, Dataset& test, std::vector<float>& mean,
-                 std::vector<float>& stddev) {
+                 std::vector<float>& stddev, const std::vector<bool>* keep) {
   if (test.d != train.d) throw std::invalid_argument("standardize: train and test widths differ");
+  if (keep && keep->size() != size_t(train.d))
+    throw std::invalid_argument("standardize: keep mask is not [d]");
   feature_stats(train, mean, stddev);
   const int d = train.d;
+  for (int j = 0; keep && j < d; ++j)
+    if ((*keep)[j]) mean[j] = 0.f, stddev[j] = 1.f;
   std::vector<float> inv(d);
   for (int j = 0; j < d; ++j) inv[j] = 1.f / stddev[j];
   for (Dataset* ds : {&train, &test}) {

@@ -25,7 +25,9 @@ std::pair<Dataset, Dataset> split_train_test(const Dataset& ds, double test_frac
 void feature_stats(const Dataset& train, std::vector<float>& mean, std::vector<float>& stddev);
 
 // x <- (x - mean) / std on both splits with statistics from `train` only; mean/std are returned.
+// Columns where `keep` (optional, [d]) is true are left as they are (mean 0, std 1 returned): the
+// one-hot columns of categorical features stay 0/1.
 void standardize(Dataset& train, Dataset& test, std::vector<float>& mean,
-                 std::vector<float>& stddev);
+                 std::vector<float>& stddev, const std::vector<bool>* keep = nullptr);
 
 }  // namespace fedsim

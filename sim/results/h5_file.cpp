@@ -262,6 +262,10 @@ bool exists(hid_t loc, const std::string& name) {
   return check(H5Lexists(loc, name.c_str(), H5P_DEFAULT), loc, name, "cannot look up") > 0;
 }
 
+bool attr_exists(hid_t loc, const std::string& name) {
+  return check(H5Aexists(loc, name.c_str()), loc, name, "cannot look up attribute") > 0;
+}
+
 void write_array(hid_t loc, const std::string& name, hid_t mem_type, hid_t file_type,
                  const std::vector<hsize_t>& dims, const void* data) {
   Dataspace space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), loc,

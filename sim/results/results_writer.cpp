@@ -290,8 +290,11 @@ Checkpoint read_checkpoint(hid_t root) {
   return c;
 }
 
-void write_run(hid_t root, const RunResult& r) {
+}  // namespace
+
+void write_run_to(hid_t root, const RunResult& r) {
   h5::write_attr(root, "format_version", kFormatVersion);
+  h5::write_string_attr(root, "kind", "run");
   h5::write_string_attr(root, "fedsim_version", r.fedsim_version);
   h5::write_string_attr(root, "git_commit", r.git_commit);
   h5::write_string_attr(root, "backend", r.backend);
@@ -316,8 +319,6 @@ void write_run(hid_t root, const RunResult& r) {
   if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);
 }
 
-}  // namespace
-
 void check_output_writable(const std::string& path, bool force) {
   namespace fs = std::filesystem;
   if (path.empty()) throw ResultsError("no output path given");
@@ -341,16 +342,13 @@ void check_output_writable(const std::string& path, bool force) {
 }
 
 void write_results(const std::string& path, const RunResult& result, bool force) {
-  h5::write_atomically(path, force, [&](hid_t root) { write_run(root, result); });
+  h5::write_atomically(path, force, [&](hid_t root) { write_run_to(root, result); });
 }
 
-RunResult read_results(const std::string& path) {
-  const auto lock = h5::lock_library();
-  h5::File file = h5::open_file(path);
-  const hid_t root = file.id();
+RunResult read_run_from(hid_t root, const std::string& where) {
   const int32_t version = h5::read_attr<int32_t>(root, "format_version");
   if (version != kFormatVersion) {
-    throw ResultsError(path + ": unsupported format_version " + std::to_string(version) +
+    throw ResultsError(where + ": unsupported format_version " + std::to_string(version) +
                        " (this fedsim reads " + std::to_string(kFormatVersion) + ")");
   }
   RunResult r;
@@ -363,7 +361,7 @@ RunResult read_results(const std::string& path) {
   try {
     r.status = run_status_from_string(status);
   } catch (const std::invalid_argument& e) {
-    throw ResultsError(path + ": " + e.what());
+    throw ResultsError(where + ": " + e.what());
   }
   r.status_message = h5::read_string_attr(root, "status_message");
   r.start_time = h5::read_string_attr(root, "start_time");
@@ -383,6 +381,22 @@ RunResult read_results(const std::string& path) {
   r.has_checkpoint = h5::exists(root, "checkpoint");
   if (r.has_checkpoint) r.checkpoint = read_checkpoint(root);
   return r;
+}
+
+std::string result_file_kind(const std::string& path) {
+  const auto lock = h5::lock_library();
+  h5::File file = h5::open_file(path);
+  if (!h5::attr_exists(file.id(), "kind")) return "run";  // files from before sweeps existed
+  return h5::read_string_attr(file.id(), "kind");
+}
+
+RunResult read_results(const std::string& path) {
+  const auto lock = h5::lock_library();
+  h5::File file = h5::open_file(path);
+  if (h5::attr_exists(file.id(), "kind") && h5::read_string_attr(file.id(), "kind") != "run")
+    throw ResultsError(path + ": a " + h5::read_string_attr(file.id(), "kind") +
+                       " file, not a single run");
+  return read_run_from(file.id(), path);
 }
 
 }  // namespace fedsim
