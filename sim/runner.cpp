@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "sim/data/federation_fingerprint.h"
+#include "sim/results/manifest.h"
 
 #include "fedsim_version.h"
 
@@ -50,6 +51,8 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
   r.scenario_path = s.source_path;
   r.scenario_text = s.source_text;
   r.scenario_resolved = resolved_toml(s);
+  r.command_line = options.command_line;
+  r.manifest = build_manifest();
 
   std::unique_ptr<Simulation> sim;
   auto take_checkpoint = [&] {

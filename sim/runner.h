@@ -35,6 +35,7 @@ struct RunOptions {
   int checkpoint_every = 0;
   std::function<void(const RunResult&)> save;
   const RunResult* resume = nullptr;
+  std::string command_line;  // recorded in the result's manifest
 };
 
 RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr<Backend> backend,

@@ -245,3 +245,28 @@ TEST_F(Cli, ImpossiblePrivacySettingsFailBeforeTrainingWithAClearMessage) {
   EXPECT_EQ(c.code, 2) << c.out;
   EXPECT_NE(c.out.find("privacy.count_noise"), std::string::npos) << c.out;
 }
+
+TEST_F(Cli, ResultFilesCarryAReproducibilityManifest) {
+  const std::string out = path("m.h5");
+  const Cmd c = run_cmd("run " + kTiny + " -q --set run.rounds=2 --output " + out);
+  ASSERT_EQ(c.code, 0) << c.out;
+  const RunResult r = read_results(out);
+  EXPECT_NE(r.command_line.find("run " + kTiny + " -q --set run.rounds=2 --output"),
+            std::string::npos)
+      << r.command_line;
+  auto value = [&](const std::string& name) {
+    for (const auto& [k, v] : r.manifest)
+      if (k == name) return v;
+    return std::string();
+  };
+  EXPECT_NE(value("compiler").find_first_of("0123456789"), std::string::npos) << value("compiler");
+  EXPECT_NE(value("openblas").find("OpenBLAS"), std::string::npos) << value("openblas");
+  EXPECT_NE(value("openblas").find("kernels"), std::string::npos) << value("openblas");
+  EXPECT_EQ(value("hdf5").substr(0, 2), "1.");
+  EXPECT_FALSE(value("tomlplusplus").empty());
+  EXPECT_FALSE(value("openssl").empty());
+  EXPECT_FALSE(value("zlib").empty());
+  EXPECT_FALSE(value("host_cpu").empty());
+  EXPECT_FALSE(r.git_commit.empty());
+  EXPECT_NE(r.scenario_resolved.find("checkpoint_every"), std::string::npos);
+}

@@ -32,9 +32,9 @@ if ((${#missing[@]})); then
 fi
 
 # --- scikit-learn's bundled tables (test fixtures) -----------------------------------------------
-# breast_cancer, wine, iris and digits from the .deb of python3-sklearn (not installed: only its data
-# files are unpacked) into build/datasets/sklearn; quick once done. Without them the tests that use
-# them fail, naming this command.
+# breast_cancer, wine, iris and digits from the .deb of python3-sklearn (not installed: only its
+# data files are unpacked) into build/datasets/sklearn; quick once done. Without them the tests
+# that use them fail, naming this command.
 tools_dir="$(dirname "$0")"
 "$tools_dir/prepare-sklearn-data.sh" ||
-  echo "setup: warning: tools/prepare-sklearn-data.sh failed; the sklearn fixture tests will fail" >&2
+  echo "setup: warning: tools/prepare-sklearn-data.sh failed; the sklearn fixture tests fail" >&2

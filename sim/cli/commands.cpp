@@ -140,6 +140,7 @@ int train_and_save(const Scenario& s, const std::string& path, bool force, bool 
 
   RunOptions options;
   options.checkpoint_every = s.run.checkpoint_every;
+  options.command_line = command_line();
   options.resume = resume;
   options.save = [&](const RunResult& partial) { write_results(path, partial, true); };
   ConsoleProgress progress(s.run.rounds, stdout, resume ? resume->checkpoint.round : 0);
@@ -174,7 +175,30 @@ int train_and_save(const Scenario& s, const std::string& path, bool force, bool 
   return exit_code(result.status);
 }
 
+std::string& command_line_storage() {
+  static std::string s;
+  return s;
+}
+
 }  // namespace
+
+void set_command_line(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool plain = !a.empty() && a.find_first_not_of(
+                                         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                         "OPQRSTUVWXYZ0123456789-_./=:,+@%") == std::string::npos;
+    std::string q = "'";
+    for (char c : a) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    s += (i ? " " : "") + (plain ? a : q + "'");
+  }
+  command_line_storage() = s;
+}
+
+const std::string& command_line() {
+  return command_line_storage();
+}
 
 int cmd_run(const RunArgs& a) {
   std::vector<std::string> overrides = a.overrides;

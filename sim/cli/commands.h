@@ -25,6 +25,10 @@ struct ResumeArgs {
   bool quiet = false;
 };
 
+// The process's command line, shell-quoted, recorded in every result file's manifest.
+void set_command_line(int argc, char** argv);
+const std::string& command_line();
+
 int cmd_run(const RunArgs& a);
 // Continues a run from its file's /checkpoint and rewrites that file (atomically).
 int cmd_resume(const ResumeArgs& a);

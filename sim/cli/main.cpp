@@ -9,6 +9,7 @@
 
 int main(int argc, char** argv) {
   fedsim::reexec_with_better_blas_kernels(argv);  // OpenBLAS 0.3.21 misdetects some CPUs
+  fedsim::cli::set_command_line(argc, argv);
   using namespace fedsim::cli;
   CLI::App app{"fedsim: simulator of private federated learning"};
   app.require_subcommand(1);

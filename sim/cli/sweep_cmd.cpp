@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "sim/backend/backend.h"
+#include "sim/cli/commands.h"
 #include "sim/cli/progress.h"
 #include "sim/results/results_writer.h"
 #include "sim/sweep/sweep_file.h"
@@ -92,6 +93,7 @@ int execute(const std::string& text, const std::string& scenario_path,
   opt.parallel = parallel;
   opt.resume = resume;
   opt.observer = &progress;
+  opt.command_line = command_line();
   opt.save = [&](const SweepResult& s) { write_sweep(path, s, true); };
   if (!quiet)
     std::printf("fedsim: sweep '%s' (%s): %zu runs, output %s\n",

@@ -262,6 +262,18 @@ bool exists(hid_t loc, const std::string& name) {
   return check(H5Lexists(loc, name.c_str(), H5P_DEFAULT), loc, name, "cannot look up") > 0;
 }
 
+std::vector<std::string> attr_names(hid_t loc) {
+  std::vector<std::string> names;
+  hsize_t idx = 0;
+  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->push_back(name);
+    return 0;
+  };
+  check(H5Aiterate2(loc, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, &names), loc, "",
+        "cannot list attributes");
+  return names;
+}
+
 bool attr_exists(hid_t loc, const std::string& name) {
   return check(H5Aexists(loc, name.c_str()), loc, name, "cannot look up attribute") > 0;
 }

@@ -93,8 +93,10 @@ void write_atomically(const std::string& path, bool force, const std::function<v
 
 Group create_group(hid_t loc, const std::string& name);
 Group open_group(hid_t loc, const std::string& name);
-bool exists(hid_t loc, const std::string& name);       // link `name` exists directly under loc
-bool attr_exists(hid_t loc, const std::string& name);  // attribute `name` on loc
+bool exists(hid_t loc, const std::string& name);  // link `name` exists directly under loc
+bool attr_exists(hid_t loc, const std::string& name);
+std::vector<std::string> attr_names(
+    hid_t loc);  // every attribute on loc, in name order  // attribute `name` on loc
 
 // Numeric element types and their HDF5 types (memory: native; file: standard little-endian).
 template <typename T>

@@ -317,6 +317,11 @@ void write_run_to(hid_t root, const RunResult& r) {
   write_clients(root, r.clients);
   write_model(root, r.layout, r.weights);
   if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);
+  {
+    h5::Group g = h5::create_group(root, "manifest");
+    h5::write_string_attr(g.id(), "command_line", r.command_line);
+    for (const auto& [name, value] : r.manifest) h5::write_string_attr(g.id(), name, value);
+  }
 }
 
 void check_output_writable(const std::string& path, bool force) {
@@ -380,6 +385,12 @@ RunResult read_run_from(hid_t root, const std::string& where) {
   read_model(root, &r.layout, &r.weights);
   r.has_checkpoint = h5::exists(root, "checkpoint");
   if (r.has_checkpoint) r.checkpoint = read_checkpoint(root);
+  if (h5::exists(root, "manifest")) {  // files from before the manifest have none
+    h5::Group g = h5::open_group(root, "manifest");
+    r.command_line = h5::read_string_attr(g.id(), "command_line");
+    for (const std::string& name : h5::attr_names(g.id()))
+      if (name != "command_line") r.manifest.emplace_back(name, h5::read_string_attr(g.id(), name));
+  }
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/model/model_layout.h"
@@ -99,6 +100,9 @@ struct RunResult {
   std::string start_time;  // ISO 8601 UTC
   std::string end_time;
   double wall_time_s = 0.0;
+
+  std::string command_line;  // how the run was started (empty when not from the CLI)
+  std::vector<std::pair<std::string, std::string>> manifest;  // build_manifest(): compiler, libs
 
   std::string scenario_path;
   std::string scenario_text;      // as given

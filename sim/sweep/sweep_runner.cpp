@@ -102,6 +102,7 @@ SweepResult run_sweep(const std::string& text, const std::string& path,
               "was not resumed");
         RunOptions ro;
         ro.checkpoint_every = sc.run.checkpoint_every;
+        ro.command_line = options.command_line;
         ro.resume = resume_run;
         ro.save = [&](const RunResult& partial) {
           std::lock_guard<std::mutex> lock(mu);

@@ -28,6 +28,7 @@ struct SweepOptions {
   std::function<void(const SweepResult&)> save;  // called under a lock, never concurrently
   const SweepResult* resume = nullptr;  // keep its complete/diverged runs, resume checkpoints
   SweepObserver* observer = nullptr;
+  std::string command_line;  // recorded in every run's manifest
 };
 
 // `scenarios[i]` is the validated scenario of `points[i]` (sweep_scenarios()). Runs already
