@@ -56,6 +56,10 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
 
   std::unique_ptr<Simulation> sim;
   auto take_checkpoint = [&] {
+    if (sim->schedule_changed()) {  // the ledger has several noise segments: not resumable
+      r.has_checkpoint = false;
+      return;
+    }
     r.checkpoint = sim->checkpoint();
     r.checkpoint.data_fingerprint = fingerprint;
     r.has_checkpoint = true;
@@ -80,6 +84,14 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
                            " of " + std::to_string(s.run.rounds);
         break;
       }
+      obs.before_round(*sim);
+      if (obs.stop_requested()) {
+        r.status = RunStatus::Interrupted;
+        r.status_message = "stopped after round " + std::to_string(sim->rounds_done()) + " of " +
+                           std::to_string(s.run.rounds);
+        break;
+      }
+      if (sim->rounds_done() >= s.run.rounds) break;  // rounds lowered while paused
       RoundRecord rec = sim->step_round();
       r.rounds.push_back(rec);
       if (sim->diverged()) {
@@ -108,7 +120,12 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
         options.save(r);  // status running: a process killed later leaves this state
       }
     }
-    if (r.status == RunStatus::Running) r.status = RunStatus::Complete;
+    if (r.status == RunStatus::Running) {
+      r.status = RunStatus::Complete;
+      // rounds lowered while paused (dashboard): the last round done still gets its evaluation
+      if (sim->rounds_done() > 0 && (r.evals.empty() || r.evals.back().round != sim->rounds_done()))
+        r.evals.push_back(sim->evaluate());
+    }
     r.clients = sim->client_stats(r.status == RunStatus::Complete);
     r.weights = sim->global_weights();
     take_checkpoint();  // complete runs can be extended, interrupted or diverged ones examined

@@ -24,6 +24,9 @@ class RunObserver {
   virtual void on_round(const RoundRecord& round, const EvalRecord* eval) {}
   // Polled between rounds: true finishes the run with status "interrupted".
   virtual bool stop_requested() { return false; }
+  // Called before every round (after stop_requested); may block (a paused run) and may change
+  // settings through sim.apply_changes (the dashboard).
+  virtual void before_round(Simulation& sim) {}
 };
 
 // Checkpoints and resumption. Every `checkpoint_every` rounds (0: never) the runner hands the

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -110,6 +111,7 @@ Simulation::Simulation(const Scenario& scenario, const Federation& federation,
   chunk_ = std::clamp(int(double(be.chunk_bytes()) / per_client), 1,
                       std::max(1, std::min(expected, fed_.num_clients())));
   trainer_ = std::make_unique<LocalTrainer>(be, layout_, s_.client, chunk_, s_.run.seed, dp);
+  current_client_lr_ = s_.client.lr;
   evaluator_ = std::make_unique<Evaluator>(be, layout_);
 }
 
@@ -128,6 +130,52 @@ void Simulation::restore(const Checkpoint& c) {
   user_clip_ = c.user_clip;
   ledger_->restore(c.steps_run, c.ledger_events);
   round_ = c.round;
+}
+
+std::vector<std::string> Simulation::apply_changes(double noise_multiplier, double clip,
+                                                   double client_lr) {
+  auto fmt = [](double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.6g", v);
+    return std::string(b);
+  };
+  const bool dp = plan_.mode != PrivacyMode::None;
+  if (!std::isnan(noise_multiplier) && (!dp || !(noise_multiplier >= 0.0)))
+    throw std::invalid_argument(dp ? "noise_multiplier: expected a number >= 0"
+                                   : "noise_multiplier: this run has no differential privacy");
+  if (!std::isnan(clip) && (!dp || !(clip > 0.0)))
+    throw std::invalid_argument(dp ? "clip: expected a number > 0"
+                                   : "clip: this run has no differential privacy");
+  if (!std::isnan(client_lr) && !(client_lr > 0.0))
+    throw std::invalid_argument("client_lr: expected a number > 0");
+  double update_noise = plan_.update_noise_multiplier;
+  if (!std::isnan(noise_multiplier) && plan_.mode == PrivacyMode::User)
+    update_noise = s_.privacy.adaptive_clip
+                       ? adaptive_update_noise(noise_multiplier, plan_.count_noise)
+                       : noise_multiplier;
+  std::vector<std::string> out;
+  if (!std::isnan(noise_multiplier) && noise_multiplier != plan_.noise_multiplier) {
+    out.push_back("noise_multiplier " + fmt(plan_.noise_multiplier) + " -> " +
+                  fmt(noise_multiplier));
+    ledger_->change_noise_multiplier(noise_multiplier);
+    plan_.noise_multiplier = noise_multiplier;
+    plan_.update_noise_multiplier = update_noise;
+  }
+  if (!std::isnan(clip)) {
+    const double old = plan_.mode == PrivacyMode::User ? user_clip_ : plan_.clip;
+    if (clip != old) out.push_back("clip " + fmt(old) + " -> " + fmt(clip));
+    if (plan_.mode == PrivacyMode::User)
+      user_clip_ = clip;
+    else
+      plan_.clip = clip;
+  }
+  trainer_->set_dp_noise(float(plan_.clip), float(plan_.noise_multiplier));
+  if (!std::isnan(client_lr) && client_lr != current_client_lr_) {
+    out.push_back("client_lr " + fmt(current_client_lr_) + " -> " + fmt(client_lr));
+    current_client_lr_ = client_lr;
+    trainer_->set_lr(client_lr);
+  }
+  return out;
 }
 
 Checkpoint Simulation::checkpoint() const {

@@ -51,6 +51,15 @@ class Simulation {
   std::vector<float> global_weights() const;
   // The state after the last completed round (data_fingerprint left empty: the caller's).
   Checkpoint checkpoint() const;
+
+  // Between rounds: settings that change from the next round on (NaN: unchanged). The privacy
+  // ledger accounts the rounds so far at the old noise and later ones at the new. Throws
+  // std::invalid_argument for a value out of range; returns "key old -> new" per change. The
+  // scenario the Simulation was built from must outlive it; server.lr is read from it each round,
+  // so the caller changes that field itself.
+  std::vector<std::string> apply_changes(double noise_multiplier, double clip, double client_lr);
+  // More than one noise multiplier was used: the checkpoint cannot describe the ledger.
+  bool schedule_changed() const { return ledger_->segments() > 1; }
   int chunk_size() const { return chunk_; }
   const PrivacyPlan& privacy_plan() const { return plan_; }
 
@@ -69,6 +78,7 @@ class Simulation {
   PrivacyPlan plan_;
   std::unique_ptr<PrivacyLedger> ledger_;
   double user_clip_ = 0.0;  // user-level DP: the clip S in force (adaptive clipping moves it)
+  double current_client_lr_ = 0.0;
   std::unique_ptr<LocalTrainer> trainer_;
   std::unique_ptr<Evaluator> evaluator_;
 

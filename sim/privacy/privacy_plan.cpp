@@ -21,7 +21,7 @@ std::string fmt(double v) {
 // the update query (multiplier z_delta, sensitivity S) and the clipped-count query (noise std
 // sigma_b on a sum of b - 1/2, sensitivity 1/2) compose to one Gaussian with multiplier z where
 // z^-2 = z_delta^-2 + (2 sigma_b)^-2.
-double update_share(double z, double sigma_b) {
+double update_share_impl(double z, double sigma_b) {
   const double inv = 1.0 / (z * z) - 1.0 / (4.0 * sigma_b * sigma_b);
   if (!(inv > 0.0))
     throw std::invalid_argument(
@@ -33,6 +33,10 @@ double update_share(double z, double sigma_b) {
 }
 
 }  // namespace
+
+double adaptive_update_noise(double z, double sigma_b) {
+  return update_share_impl(z, sigma_b);
+}
 
 PrivacyPlan make_privacy_plan(const Scenario& s, const Federation& fed) {
   const PrivacyConfig& pc = s.privacy;
@@ -70,7 +74,7 @@ PrivacyPlan make_privacy_plan(const Scenario& s, const Federation& fed) {
   if (pc.mode == PrivacyMode::User && pc.adaptive_clip) {
     p.count_noise = pc.count_noise > 0 ? pc.count_noise : p.expected_clients / 20.0;
     if (p.noise_multiplier > 0)
-      p.update_noise_multiplier = update_share(p.noise_multiplier, p.count_noise);
+      p.update_noise_multiplier = update_share_impl(p.noise_multiplier, p.count_noise);
   }
   if (units > 0 && pc.delta >= 1.0 / double(units))
     p.warnings.push_back("privacy.delta = " + fmt(pc.delta) + " is not small against the " +
@@ -131,9 +135,40 @@ void PrivacyLedger::restore(std::vector<int64_t> steps_run, int64_t worst_case_s
   max_steps_ = worst_case_steps;
 }
 
+void PrivacyLedger::change_noise_multiplier(double sigma) {
+  if (max_steps_ > 0) {
+    done_.push_back({plan_.noise_multiplier, max_steps_});
+    std::fill(steps_run_.begin(), steps_run_.end(), 0);
+    max_steps_ = 0;
+  }
+  plan_.noise_multiplier = sigma;
+  pld_curve_.reset();
+  cached_steps_ = -1;
+}
+
 void PrivacyLedger::update_cache() const {
-  if (cached_steps_ == max_steps_) return;
+  if (cached_steps_ == max_steps_ && cached_segments_ == done_.size()) return;
   cached_steps_ = max_steps_;
+  cached_segments_ = done_.size();
+  if (!done_.empty() && plan_.mode != PrivacyMode::None) {  // a schedule with changes
+    std::vector<DpEvent> events;
+    bool clipping_only = false;
+    for (const Segment& g : done_) {
+      events.push_back({plan_.sample_rate, g.sigma, g.events});
+      clipping_only = clipping_only || g.sigma <= 0.0;
+    }
+    if (max_steps_ > 0) {
+      events.push_back({plan_.sample_rate, plan_.noise_multiplier, max_steps_});
+      clipping_only = clipping_only || plan_.noise_multiplier <= 0.0;
+    }
+    if (clipping_only) {
+      cached_rdp_ = cached_pld_ = std::numeric_limits<double>::infinity();
+      return;
+    }
+    cached_rdp_ = epsilon_for(AccountantKind::Rdp, events, delta_);
+    cached_pld_ = epsilon_for(AccountantKind::Pld, events, delta_);
+    return;
+  }
   if (plan_.mode == PrivacyMode::None) {
     cached_rdp_ = cached_pld_ = std::numeric_limits<double>::quiet_NaN();
   } else if (max_steps_ == 0) {

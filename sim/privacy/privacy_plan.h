@@ -44,6 +44,11 @@ struct PrivacyPlan {
 // epsilon, count noise too small for the noise multiplier, ...).
 PrivacyPlan make_privacy_plan(const Scenario& s, const Federation& fed);
 
+// User-level DP with adaptive clipping: the update's share z_delta of the noise multiplier z when
+// the clipped-count query has noise std sigma_b (Andrew et al. 2021, Thm. 1); throws
+// std::invalid_argument unless sigma_b > z / 2.
+double adaptive_update_noise(double z, double sigma_b);
+
 class PrivacyLedger {
  public:
   PrivacyLedger(const PrivacyPlan& plan, double delta, int num_clients);
@@ -55,6 +60,11 @@ class PrivacyLedger {
   const std::vector<int64_t>& steps_run() const { return steps_run_; }
   // Resumes from a checkpoint's ledger (steps_run: per client in sample mode, else empty).
   void restore(std::vector<int64_t> steps_run, int64_t worst_case_steps);
+  // The noise multiplier changes from the next round on (the dashboard's paused runs): the rounds
+  // so far stay accounted at their noise; later ones form a new segment. Epsilon then composes
+  // every segment, each with the most events any unit ran in it (an upper bound for every unit).
+  void change_noise_multiplier(double sigma);
+  int segments() const { return int(done_.size()) + 1; }
 
  private:
   PrivacyPlan plan_;
@@ -62,7 +72,13 @@ class PrivacyLedger {
   std::vector<int64_t> steps_run_;               // sample mode: per client
   int64_t max_steps_ = 0;                        // events composed for the worst-case unit
   mutable std::unique_ptr<PldCurve> pld_curve_;  // built on first use, reused every round
+  struct Segment {  // a finished stretch of rounds at one noise multiplier
+    double sigma;
+    int64_t events;  // most events any unit ran in it
+  };
+  std::vector<Segment> done_;
   mutable int64_t cached_steps_ = -1;
+  mutable size_t cached_segments_ = 0;
   mutable double cached_rdp_ = 0, cached_pld_ = 0;
   void update_cache() const;
 };

@@ -318,6 +318,17 @@ void write_run_to(hid_t root, const RunResult& r) {
   write_model(root, r.layout, r.weights);
   if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);
   {
+    h5::Group g = h5::create_group(root, "changes");
+    std::vector<int32_t> rounds;
+    std::vector<std::string> what;
+    for (const auto& [round, change] : r.changes) {
+      rounds.push_back(round);
+      what.push_back(change);
+    }
+    h5::write_vector(g.id(), "round", rounds);
+    h5::write_strings(g.id(), "change", what);
+  }
+  {
     h5::Group g = h5::create_group(root, "manifest");
     h5::write_string_attr(g.id(), "command_line", r.command_line);
     for (const auto& [name, value] : r.manifest) h5::write_string_attr(g.id(), name, value);
@@ -385,6 +396,13 @@ RunResult read_run_from(hid_t root, const std::string& where) {
   read_model(root, &r.layout, &r.weights);
   r.has_checkpoint = h5::exists(root, "checkpoint");
   if (r.has_checkpoint) r.checkpoint = read_checkpoint(root);
+  if (h5::exists(root, "changes")) {
+    h5::Group g = h5::open_group(root, "changes");
+    const auto rounds = h5::read_vector<int32_t>(g.id(), "round");
+    const auto what = h5::read_strings(g.id(), "change");
+    for (size_t i = 0; i < rounds.size() && i < what.size(); ++i)
+      r.changes.emplace_back(rounds[i], what[i]);
+  }
   if (h5::exists(root, "manifest")) {  // files from before the manifest have none
     h5::Group g = h5::open_group(root, "manifest");
     r.command_line = h5::read_string_attr(g.id(), "command_line");

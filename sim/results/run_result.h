@@ -116,6 +116,10 @@ struct RunResult {
   ModelLayout layout;
   std::vector<float> weights;  // [layout.num_params]
 
+  // Settings changed between rounds (the dashboard): (round after which it took effect, "key old
+  // -> new"). Written as /changes.
+  std::vector<std::pair<int, std::string>> changes;
+
   bool has_checkpoint = false;
   Checkpoint checkpoint;  // the latest resumable state (may be older than `rounds` after a failure)
 };

@@ -64,6 +64,16 @@ class LocalTrainer {
   float* params() { return params_.get(); }
   int64_t num_params() const { return layout_.num_params; }
 
+  // Between rounds (the dashboard's paused runs): a new client learning rate, and for DP-SGD a
+  // new clip C and noise multiplier.
+  void set_lr(double lr) { cfg_.lr = lr; }
+  void set_dp_noise(float clip, float noise_multiplier) {
+    if (dp_) {
+      dp_->clip = clip;
+      dp_->noise_multiplier = noise_multiplier;
+    }
+  }
+
  private:
   // Fills idx_/w_/scale_ for step s of the first K_active clients; returns rows seen per client.
   void draw_batches(const Federation& fed, const int* clients, int K_active, int64_t step,
