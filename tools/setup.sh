@@ -17,6 +17,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev  # tests
   libbenchmark-dev           # benchmarks
   python3-h5py python3-matplotlib  # tools/plot.py (figures) and its test, the h5py docs snippet
+  libimgui-dev libglfw3-dev libgl-dev libopengl-dev  # the dashboard (ui/): Dear ImGui 1.86 with its
+                             # GLFW + OpenGL3 backends; skipped by the build when missing
+  libstb-dev                 # PNG export of charts (stbi_write_png, in libstb.so)
+  xvfb xauth libgl1-mesa-dri # the dashboard without a display (xvfb-run, Mesa llvmpipe)
 )
 
 missing=()

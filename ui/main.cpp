@@ -1,0 +1,178 @@
+// fedsim-ui: the dashboard. GLFW window + OpenGL 3 + Dear ImGui 1.86 (Debian), the App of app.h.
+//
+//   fedsim-ui [--scenario FILE] [--run] [--frames N] [--screenshot out.png] [--size 1280x800]
+//
+// --frames N renders at most N frames and exits (with --run: stops earlier, a few frames after
+// the run finished); --screenshot writes the whole window to PNG after the last frame (read from
+// the back buffer before the swap). Closing the window stops every run cleanly (saved with status
+// interrupted) and prints where each run's results are.
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "ui/app.h"
+#include "ui/png_export.h"
+
+namespace {
+
+struct Args {
+  std::string scenario, screenshot;
+  bool run = false;
+  long frames = -1;  // -1: until the window is closed
+  int width = 1280, height = 800;
+};
+
+int usage(const char* msg) {
+  std::fprintf(stderr,
+               "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run] [--frames N] "
+               "[--screenshot out.png] [--size WxH]\n",
+               msg);
+  return 2;
+}
+
+void glfw_error(int code, const char* what) {
+  std::fprintf(stderr, "fedsim-ui: GLFW error %d: %s\n", code, what);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--scenario" && has_value)
+      a.scenario = argv[++i];
+    else if (arg == "--run")
+      a.run = true;
+    else if (arg == "--frames" && has_value)
+      a.frames = std::strtol(argv[++i], nullptr, 10);
+    else if (arg == "--screenshot" && has_value)
+      a.screenshot = argv[++i];
+    else if (arg == "--size" && has_value) {
+      if (std::sscanf(argv[++i], "%dx%d", &a.width, &a.height) != 2 || a.width < 320 ||
+          a.height < 240)
+        return usage("--size expects WxH, at least 320x240");
+    } else if (arg == "--help" || arg == "-h") {
+      usage("the fedsim dashboard");
+      return 0;
+    } else {
+      return usage(("unknown or incomplete argument: " + arg).c_str());
+    }
+  }
+
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) {
+    std::fprintf(stderr, "fedsim-ui: cannot open a window (no display? try xvfb-run -a)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  GLFWwindow* window = glfwCreateWindow(a.width, a.height, "fedsim", nullptr, nullptr);
+  if (!window) {
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(a.frames >= 0 ? 0 : 1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGui::GetIO().IniFilename = nullptr;  // the layout is fixed
+  ImGui::StyleColorsDark();
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330");
+
+  int rc = 0;
+  {
+    auto app = std::make_unique<fedsim::ui::App>();
+    if (!a.scenario.empty()) app->open(a.scenario);
+    if (a.run) {
+      if (app->start() < 0) rc = 1;
+    }
+    long frame = 0, after_finish = -1;
+    while (!glfwWindowShouldClose(window)) {
+      glfwPollEvents();
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      app->frame(ImGui::GetIO().DisplaySize);
+      ImGui::Render();
+      int fw = 0, fh = 0;
+      glfwGetFramebufferSize(window, &fw, &fh);
+      glViewport(0, 0, fw, fh);
+      glClearColor(0.09f, 0.09f, 0.10f, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+      // A chart exported this frame: read it back before the swap.
+      if (!app->png_path.empty()) {
+        try {
+          const ImVec2 s = ImGui::GetIO().DisplaySize, sc = ImGui::GetIO().DisplayFramebufferScale;
+          fedsim::ui::save_framebuffer_png(
+              app->png_path, fedsim::ui::framebuffer_rect(app->png_rect.min.x, app->png_rect.min.y,
+                                                          app->png_rect.max.x, app->png_rect.max.y,
+                                                          s.x, s.y, sc.x, sc.y));
+          app->info("chart written to " + app->png_path);
+        } catch (const std::exception& e) {
+          app->error(e.what());
+        }
+      }
+
+      // Headless mode: stop after N frames, or a few frames after the runs finished.
+      ++frame;
+      bool done = a.frames >= 0 && frame >= a.frames;
+      if (a.run && after_finish < 0 && !app->snaps.empty()) {
+        bool all = true;
+        for (const auto& s : app->snaps) all = all && s.state == fedsim::ui::RunState::Finished;
+        if (all) after_finish = frame;
+      }
+      if (a.frames >= 0 && after_finish >= 0 && frame >= after_finish + 5) done = true;
+      if (done && !a.screenshot.empty()) {
+        try {
+          fedsim::ui::save_framebuffer_png(a.screenshot, {0, 0, fw, fh});
+          std::printf("screenshot: %s (%dx%d)\n", a.screenshot.c_str(), fw, fh);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "fedsim-ui: %s\n", e.what());
+          rc = 1;
+        }
+      }
+      glfwSwapBuffers(window);
+      if (done) break;
+      if (a.frames < 0 && app->snaps.empty())  // idle: no need to spin
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+
+    // Stop every run still going (saved as interrupted) and say where each run's results are.
+    for (const auto& s : app->runs.snapshot())
+      if (s.state != fedsim::ui::RunState::Finished) app->runs.stop(s.id);
+    app->runs.wait_idle();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (;;) {
+      app->refresh();  // prints "run finished|interrupted|...: PATH" for the newly ended
+      bool all = true;
+      for (const auto& s : app->snaps) all = all && s.state == fedsim::ui::RunState::Finished;
+      if (all || std::chrono::steady_clock::now() - t0 > std::chrono::seconds(30)) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    for (const auto& s : app->snaps)
+      std::printf("results of %s (%s): %s\n", s.name.c_str(), fedsim::to_string(s.status),
+                  s.output_path.empty() ? "(not saved)" : s.output_path.c_str());
+  }  // ~App: ~RunManager joins the workers
+
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return rc;
+}
