@@ -9,8 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <sstream>
+#include <stdexcept>
 
 #include "sim/results/results_writer.h"
+#include "sim/sweep/sweep_spec.h"
 #include "ui/plot.h"
 
 namespace fedsim::ui {
@@ -79,6 +82,30 @@ int App::start() {
     selected = id;
     info("queued run " + std::to_string(id) + " (" + edit.scenario().run.name + ")");
     return id;
+  } catch (const std::exception& e) {
+    error(e.what());
+    return -1;
+  }
+}
+
+int App::start_sweep(const std::string& file) {
+  try {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error(file + ": cannot read scenario file");
+    std::stringstream text;
+    text << in.rdbuf();
+    const SweepSpec spec = read_sweep_spec(text.str(), file);
+    const auto points = expand_sweep(spec);
+    const auto scenarios = sweep_scenarios(text.str(), file, {}, points);
+    for (size_t i = 0; i < scenarios.size(); ++i) {
+      Scenario s = scenarios[i];
+      s.run.name += "-" + points[i].id;
+      const int id = runs.submit(s);
+      views[id].colour = next_colour++;
+      selected = id;
+    }
+    info("queued " + std::to_string(scenarios.size()) + " runs of the sweep in " + file);
+    return int(scenarios.size());
   } catch (const std::exception& e) {
     error(e.what());
     return -1;

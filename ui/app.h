@@ -73,6 +73,9 @@ struct App {
   void save(const std::string& path = "");
   // Submits the edited scenario (invalid: an error, nothing submitted); returns the id or -1.
   int start();
+  // Submits every point of FILE's [sweep] table (errors: a message, nothing submitted); returns
+  // the number of runs queued or -1.
+  int start_sweep(const std::string& file);
   void export_selected();  // Ctrl+E: HDF5 of the selected runs (shown runs when none selected)
 
   const RunSnapshot* snap(int id) const;

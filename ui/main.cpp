@@ -1,7 +1,9 @@
 // fedsim-ui: the dashboard. GLFW window + OpenGL 3 + Dear ImGui 1.86 (Debian), the App of app.h.
 //
-//   fedsim-ui [--scenario FILE] [--run] [--frames N] [--screenshot out.png] [--size 1280x800]
+//   fedsim-ui [--scenario FILE] [--run | --sweep] [--frames N] [--screenshot out.png] [--size
+//   1280x800]
 //
+// --sweep queues every point of FILE's [sweep] table (as `fedsim sweep`, shown as separate runs).
 // --frames N renders at most N frames and exits (with --run: stops earlier, a few frames after
 // the run finished); --screenshot writes the whole window to PNG after the last frame (read from
 // the back buffer before the swap). Closing the window stops every run cleanly (saved with status
@@ -26,13 +28,14 @@ namespace {
 struct Args {
   std::string scenario, screenshot;
   bool run = false;
-  long frames = -1;  // -1: until the window is closed
+  bool sweep = false;  // --sweep: queue every point of the scenario's [sweep] table
+  long frames = -1;    // -1: until the window is closed
   int width = 1280, height = 800;
 };
 
 int usage(const char* msg) {
   std::fprintf(stderr,
-               "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run] [--frames N] "
+               "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] [--frames N] "
                "[--screenshot out.png] [--size WxH]\n",
                msg);
   return 2;
@@ -53,6 +56,8 @@ int main(int argc, char** argv) {
       a.scenario = argv[++i];
     else if (arg == "--run")
       a.run = true;
+    else if (arg == "--sweep")
+      a.sweep = a.run = true;
     else if (arg == "--frames" && has_value)
       a.frames = std::strtol(argv[++i], nullptr, 10);
     else if (arg == "--screenshot" && has_value)
@@ -96,7 +101,9 @@ int main(int argc, char** argv) {
   {
     auto app = std::make_unique<fedsim::ui::App>();
     if (!a.scenario.empty()) app->open(a.scenario);
-    if (a.run) {
+    if (a.sweep) {
+      if (app->start_sweep(a.scenario) < 0) rc = 1;
+    } else if (a.run) {
       if (app->start() < 0) rc = 1;
     }
     long frame = 0, after_finish = -1;
