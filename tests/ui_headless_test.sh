@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# The dashboard without a display: fedsim-ui under Xvfb runs tests/data/scenarios/tiny.toml to the
-# end, writes the whole window to PNG and exits 0. Checks the exit code, that the run finished
-# ("run finished: PATH" and the file exists), that the PNG has the window's size and that its
-# pixels are not all one colour. Fails (never skips) without xvfb-run: tools/setup.sh installs it.
-# usage: ui_headless_test.sh FEDSIM_UI SOURCE_DIR WORK_DIR
+# The dashboard without a display, under Xvfb (fails, never skips, without xvfb-run:
+# tools/setup.sh installs it). Three sessions of fedsim-ui:
+#  1. tests/data/scenarios/tiny.toml run to the end: exit code 0, "run finished: PATH" and the file
+#     exists, the whole window written to PNG at its size, and the accuracy chart exported to PNG
+#     through the real OpenGL path (--export-chart), neither image of one colour;
+#  2. tests/data/scenarios/tiny-sweep.toml with --sweep (3 noise levels x 2 seeds): all 6 runs
+#     finish, the trade-off chart is exported to PNG and holds the runs' colours (points with
+#     error bars over seeds), and the window screenshot is written;
+#  3. with the fedsim CLI (4th argument): `fedsim sweep` writes a sweep file, fedsim-ui opens it and
+#     a run file of session 1 with --open-results (7 runs loaded) and exports the trade-off chart.
+# usage: ui_headless_test.sh FEDSIM_UI SOURCE_DIR WORK_DIR [FEDSIM]
 set -euo pipefail
 ui="$(realpath "$1")" src="$2" work="$3"
+cli="${4:+$(realpath "$4")}"
 if ! command -v xvfb-run >/dev/null; then
   echo "FAIL: xvfb-run not found; run tools/setup.sh (Debian packages xvfb xauth libgl1-mesa-dri)" >&2
   exit 1
@@ -16,27 +23,35 @@ if ! command -v python3 >/dev/null; then
 fi
 rm -rf "$work"
 mkdir -p "$work"
-cp "$src/tests/data/scenarios/tiny.toml" "$work/"
+cp "$src/tests/data/scenarios/tiny.toml" "$src/tests/data/scenarios/tiny-sweep.toml" "$work/"
 cd "$work"  # results/ and the export directory land here
-set +e
-HOME="$work" xvfb-run -a -s "-screen 0 1280x800x24" \
-  "$ui" --scenario tiny.toml --run --frames 3000 --screenshot shot.png --size 1280x800 >out.txt 2>err.txt
-rc=$?
-set -e
-cat out.txt
-cat err.txt >&2
-[ "$rc" -eq 0 ] || { echo "FAIL: fedsim-ui exited with $rc" >&2; exit 1; }
-path=$(sed -n 's/^run finished: //p' out.txt | head -1)
-[ -n "$path" ] || { echo "FAIL: no 'run finished: PATH' line" >&2; exit 1; }
-[ -f "$path" ] || { echo "FAIL: result file $path missing" >&2; exit 1; }
-# PNG: IHDR width and height (big-endian at bytes 16..23), and the pixels not all equal.
-python3 - shot.png 1280 800 <<'PY'
+
+# Runs fedsim-ui under Xvfb with the given arguments (stdout to out-TAG.txt); fails on exit != 0.
+ui_run() {
+  local tag="$1"
+  shift
+  set +e
+  HOME="$work" xvfb-run -a -s "-screen 0 1280x800x24" "$ui" "$@" --size 1280x800 \
+    >"out-$tag.txt" 2>"err-$tag.txt"
+  local rc=$?
+  set -e
+  cat "out-$tag.txt"
+  cat "err-$tag.txt" >&2
+  [ "$rc" -eq 0 ] || { echo "FAIL ($tag): fedsim-ui exited with $rc" >&2; exit 1; }
+}
+
+# check_png FILE MIN_W MIN_H MAX_W MAX_H [R,G,B]: a PNG within those sizes, its pixels not all
+# alike (more than 20 colours sampled) and, when given, holding colour R,G,B (within 8 per channel).
+check_png() {
+  python3 - "$@" <<'PY'
 import struct, sys, zlib
-path, w, h = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, w0, h0, w1, h1 = sys.argv[1], *map(int, sys.argv[2:6])
+want = tuple(map(int, sys.argv[6].split(","))) if len(sys.argv) > 6 else None
 data = open(path, "rb").read()
-assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path}: not a PNG"
 pw, ph, depth, ctype = struct.unpack(">IIBB", data[16:26])
-assert (pw, ph) == (w, h), f"PNG is {pw}x{ph}, expected {w}x{h}"
+assert w0 <= pw <= w1 and h0 <= ph <= h1, f"{path}: {pw}x{ph}, expected {w0}..{w1} x {h0}..{h1}"
+assert len(data) > 10000, f"{path}: only {len(data)} bytes"
 idat, pos = b"", 8
 while pos < len(data):
     n, kind = struct.unpack(">I4s", data[pos:pos + 8])
@@ -46,7 +61,7 @@ while pos < len(data):
 raw = zlib.decompress(idat)
 bpp = {2: 3, 6: 4, 0: 1, 4: 2}[ctype]
 stride = pw * bpp
-prev, colours = bytearray(stride), set()
+prev, colours, found = bytearray(stride), set(), want is None
 for r in range(ph):  # undo the PNG row filters (None, Sub, Up, Average, Paeth)
     f, line = raw[r * (stride + 1)], bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
     for i in range(stride):
@@ -61,7 +76,47 @@ for r in range(ph):  # undo the PNG row filters (None, Sub, Up, Average, Paeth)
             line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
     if r % 8 == 0:
         colours |= {bytes(line[i:i + 3]) for i in range(0, stride, bpp * 4)}
+    if not found:
+        found = any(all(abs(line[i + k] - want[k]) <= 8 for k in range(3))
+                    for i in range(0, stride, bpp))
     prev = line
-assert len(colours) > 20, f"screenshot nearly uniform ({len(colours)} colours sampled)"
-print(f"ok: {path} {pw}x{ph}, {len(colours)} distinct colours sampled")
+assert len(colours) > 20, f"{path}: nearly uniform ({len(colours)} colours sampled)"
+assert found, f"{path}: colour {want} not found"
+print(f"ok: {path} {pw}x{ph}, {len(data)} bytes, {len(colours)} distinct colours sampled"
+      + (f", colour {want} present" if want else ""))
 PY
+}
+
+# Okabe-Ito orange and sky blue: palette(0) and palette(1), the first runs' colours.
+orange=230,159,0 sky=86,180,233
+
+# 1. One run, the window and the accuracy chart.
+ui_run run --scenario tiny.toml --run --frames 3000 --screenshot shot.png \
+  --export-chart accuracy charts/accuracy.png
+path=$(sed -n 's/^run finished: //p' out-run.txt | head -1)
+[ -n "$path" ] || { echo "FAIL: no 'run finished: PATH' line" >&2; exit 1; }
+[ -f "$path" ] || { echo "FAIL: result file $path missing" >&2; exit 1; }
+grep -q '^chart: charts/accuracy.png$' out-run.txt || { echo "FAIL: no chart line" >&2; exit 1; }
+check_png shot.png 1280 800 1280 800
+check_png charts/accuracy.png 320 240 1280 800 "$orange"
+
+# 2. A sweep of 6 runs: the trade-off chart (3 points with error bars over 2 seeds each).
+ui_run sweep --scenario tiny-sweep.toml --sweep --frames 5000 --screenshot sweep.png \
+  --export-chart tradeoff charts/tradeoff.png
+n=$(grep -c '^run finished: ' out-sweep.txt || true)
+[ "$n" -eq 6 ] || { echo "FAIL: $n of 6 sweep runs finished" >&2; exit 1; }
+grep -q '^chart: charts/tradeoff.png$' out-sweep.txt || { echo "FAIL: no chart line" >&2; exit 1; }
+check_png charts/tradeoff.png 320 240 1280 800 "$orange"
+check_png sweep.png 1280 800 1280 800
+
+# 3. A sweep file and a run file opened as finished runs.
+if [ -n "$cli" ]; then
+  OMP_NUM_THREADS=2 "$cli" sweep tiny-sweep.toml --output sweep.h5 >out-cli.txt
+  ui_run open --open-results sweep.h5 --open-results "$path" --frames 30 \
+    --export-chart tradeoff charts/opened.png --screenshot opened.png
+  grep -q '^opened sweep.h5: 6 run(s)$' out-open.txt || { echo "FAIL: sweep file not opened" >&2; exit 1; }
+  grep -q "^opened $path: 1 run(s)\$" out-open.txt || { echo "FAIL: run file not opened" >&2; exit 1; }
+  check_png charts/opened.png 320 240 1280 800 "$orange"
+  check_png opened.png 1280 800 1280 800 "$sky"
+fi
+echo "ok: fedsim-ui headless"

@@ -1,5 +1,5 @@
-// App: shared state, actions (open, save, start, export), keyboard, the fixed layout and the status
-// line. See app.h; the panels are in panel_*.cpp.
+// App: shared state, actions (open, save, start, export, open result files), keyboard, the fixed
+// layout and the status line. See app.h; the panels are in panel_*.cpp.
 #include "ui/app.h"
 
 #include <omp.h>
@@ -121,9 +121,12 @@ void App::export_selected() {
   for (int id : ids) {
     const RunSnapshot* s = snap(id);
     if (!s) continue;
-    const std::string path = export_dir + "/" + s->name + ".h5";
+    const std::string path = export_dir + "/" + safe_file_name(s->name) + ".h5";
     try {
-      write_results(path, runs.result(id), /*force=*/true);
+      const LoadedRun* l = nullptr;
+      for (const auto& x : loaded)
+        if (x.snap.id == id) l = &x;
+      write_results(path, l ? l->result : runs.result(id), /*force=*/true);
       ++written;
       info("exported " + path);
     } catch (const std::exception& e) {
@@ -132,6 +135,39 @@ void App::export_selected() {
     }
   }
   if (written == 0) error("export: no run selected");
+}
+
+int App::open_results(const std::string& path) {
+  for (const auto& l : loaded)
+    if (l.snap.output_path == path || l.snap.output_path.rfind(path + "#", 0) == 0) {
+      error(path + " is already open");
+      return -1;
+    }
+  try {
+    std::vector<LoadedRun> runs_read = load_result_file(path, next_loaded_id);
+    next_loaded_id += int(runs_read.size());
+    for (auto& l : runs_read) {
+      RunView& v = view(l.snap.id);
+      v.loaded = true;
+      v.announced = true;  // finished before the dashboard saw it: nothing to announce
+      loaded.push_back(std::move(l));
+    }
+    if (!runs_read.empty()) selected = loaded.back().snap.id;
+    info("opened " + path + ": " + std::to_string(runs_read.size()) + " run(s)");
+    refresh();
+    return int(runs_read.size());
+  } catch (const std::exception& e) {
+    error(e.what());
+    return -1;
+  }
+}
+
+void App::remove_run(int id) {
+  const auto n = loaded.size();
+  std::erase_if(loaded, [&](const LoadedRun& l) { return l.snap.id == id; });
+  if (loaded.size() == n) runs.remove(id);  // not a loaded run: the RunManager's
+  if (selected == id) selected = -1;
+  refresh();
 }
 
 const RunSnapshot* App::snap(int id) const {
@@ -162,6 +198,7 @@ int App::active_run() const {
 
 void App::refresh() {
   snaps = runs.snapshot();
+  for (const auto& l : loaded) snaps.push_back(l.snap);
   for (const auto& s : snaps) {
     RunView& v = view(s.id);
     if (s.state == RunState::Finished && !v.announced && !s.output_path.empty()) {
@@ -265,6 +302,7 @@ void App::frame(ImVec2 display) {
                       std::min<float>(png_height, display.y));
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(size);
+    ImGui::SetNextWindowBgAlpha(1.0f);  // opaque: the dashboard must not show through the PNG
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 8));
     ImGui::Begin("##png", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings);
@@ -272,8 +310,10 @@ void App::frame(ImVec2 display) {
     ImGui::End();
     ImGui::PopStyleVar();
     png_rect = {ImVec2(0, 0), size};
-    png_path = export_dir + "/" + pending_png + ".png";
+    png_path =
+        pending_png_path.empty() ? export_dir + "/" + pending_png + ".png" : pending_png_path;
     pending_png.clear();
+    pending_png_path.clear();
   }
 }
 

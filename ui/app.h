@@ -3,8 +3,9 @@
 // Layout (UI.md): a fixed set of child regions that follows the window size. Left column:
 // Scenario, Privacy, Run; right column: Curves, Trade-off and a tab bar with Runs, Clients and
 // Export; a status line at the bottom. Each panel lives in its own panel_*.cpp and draws from App
-// (the scenario being edited, the RunManager's snapshots of this frame, per-run view settings).
-// No panel blocks: runs go on RunManager's worker threads, PLD on PrivacyWorker's.
+// (the scenario being edited, the RunManager's snapshots of this frame plus the runs opened from
+// result files, per-run view settings). No panel blocks: runs go on RunManager's worker threads,
+// PLD on PrivacyWorker's.
 #pragma once
 
 #include <imgui.h>
@@ -16,6 +17,7 @@
 
 #include "ui/plot.h"
 #include "ui/privacy_predict.h"
+#include "ui/result_files.h"
 #include "ui/run_manager.h"
 #include "ui/scenario_edit.h"
 
@@ -26,6 +28,7 @@ struct RunView {
   int colour = 0;          // index into palette()/marker(), fixed at submission
   bool shown = true;       // drawn in the charts
   bool announced = false;  // "run finished: PATH" printed
+  bool loaded = false;     // opened from a result file (App::loaded), not in the RunManager
   RunState last_state = RunState::Queued;
 };
 
@@ -40,8 +43,11 @@ struct App {
   RunManager runs{1};
   ScenarioEdit edit;
   PrivacyWorker privacy;
-  std::vector<RunSnapshot> snaps;  // this frame's copies, in submission order
-  std::map<int, RunView> views;    // by run id
+  // This frame's copies: the RunManager's runs in submission order, then the loaded runs.
+  std::vector<RunSnapshot> snaps;
+  std::vector<LoadedRun> loaded;  // runs opened from result files (ids from kFirstLoadedId)
+  int next_loaded_id = kFirstLoadedId;
+  std::map<int, RunView> views;  // by run id
   int next_colour = 0;
   int selected = -1;  // the selected run id (-1: none)
 
@@ -53,10 +59,14 @@ struct App {
   // Export panel
   std::string export_dir = "results/export";
   int png_width = 1600, png_height = 1000;
-  int png_chart = 0;        // index into chart_names()
-  std::string pending_png;  // chart to export: drawn alone at png size on the next frame
-  std::string png_path;     // set with png_rect when the chart was drawn this frame
+  int png_chart = 0;             // index into chart_names()
+  std::string pending_png;       // chart to export: drawn alone at png size on the next frame
+  std::string pending_png_path;  // its file ("": export_dir/NAME.png)
+  std::string png_path;          // set with png_rect when the chart was drawn this frame
   ChartRect png_rect;
+
+  // Open results (Export panel)
+  std::string results_field = "results/";
 
   // Status line
   std::string message;
@@ -77,6 +87,11 @@ struct App {
   // the number of runs queued or -1.
   int start_sweep(const std::string& file);
   void export_selected();  // Ctrl+E: HDF5 of the selected runs (shown runs when none selected)
+  // Opens a run or sweep file as finished runs (errors: a message, nothing loaded); returns the
+  // number of runs loaded or -1.
+  int open_results(const std::string& path);
+  // Forgets a run: removed from the RunManager (stopped if needed) or from the loaded runs.
+  void remove_run(int id);
 
   const RunSnapshot* snap(int id) const;
   RunView& view(int id);

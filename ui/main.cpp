@@ -1,24 +1,31 @@
 // fedsim-ui: the dashboard. GLFW window + OpenGL 3 + Dear ImGui 1.86 (Debian), the App of app.h.
 //
-//   fedsim-ui [--scenario FILE] [--run | --sweep] [--frames N] [--screenshot out.png] [--size
-//   1280x800]
+//   fedsim-ui [--scenario FILE] [--run | --sweep] [--open-results FILE.h5]... [--frames N]
+//             [--export-chart NAME out.png]... [--screenshot out.png] [--size 1280x800]
 //
 // --sweep queues every point of FILE's [sweep] table (as `fedsim sweep`, shown as separate runs).
+// --open-results opens a run or sweep file as finished runs (as the Export panel's "Open results").
 // --frames N renders at most N frames and exits (with --run: stops earlier, a few frames after
-// the run finished); --screenshot writes the whole window to PNG after the last frame (read from
-// the back buffer before the swap). Closing the window stops every run cleanly (saved with status
-// interrupted) and prints where each run's results are.
+// the run finished); --export-chart draws chart NAME (chart_names(): accuracy, tradeoff, ...)
+// alone at the window's size through the real OpenGL path and writes it to PNG, once the runs
+// have finished (at the end with --frames); --screenshot writes the whole window to PNG after the
+// last frame (read from the back buffer before the swap). Closing the window stops every run
+// cleanly (saved with status interrupted) and prints where each run's results are.
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "ui/app.h"
 #include "ui/png_export.h"
@@ -31,11 +38,14 @@ struct Args {
   bool sweep = false;  // --sweep: queue every point of the scenario's [sweep] table
   long frames = -1;    // -1: until the window is closed
   int width = 1280, height = 800;
+  std::vector<std::string> results;                         // --open-results, in order
+  std::vector<std::pair<std::string, std::string>> charts;  // --export-chart NAME PATH
 };
 
 int usage(const char* msg) {
   std::fprintf(stderr,
-               "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] [--frames N] "
+               "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] "
+               "[--open-results FILE.h5]... [--frames N] [--export-chart NAME out.png]... "
                "[--screenshot out.png] [--size WxH]\n",
                msg);
   return 2;
@@ -62,7 +72,15 @@ int main(int argc, char** argv) {
       a.frames = std::strtol(argv[++i], nullptr, 10);
     else if (arg == "--screenshot" && has_value)
       a.screenshot = argv[++i];
-    else if (arg == "--size" && has_value) {
+    else if (arg == "--open-results" && has_value)
+      a.results.push_back(argv[++i]);
+    else if (arg == "--export-chart" && i + 2 < argc) {
+      const std::string name = argv[++i], path = argv[++i];
+      const auto& names = fedsim::ui::chart_names();
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        return usage(("--export-chart: unknown chart " + name).c_str());
+      a.charts.emplace_back(name, path);
+    } else if (arg == "--size" && has_value) {
       if (std::sscanf(argv[++i], "%dx%d", &a.width, &a.height) != 2 || a.width < 320 ||
           a.height < 240)
         return usage("--size expects WxH, at least 320x240");
@@ -101,12 +119,21 @@ int main(int argc, char** argv) {
   {
     auto app = std::make_unique<fedsim::ui::App>();
     if (!a.scenario.empty()) app->open(a.scenario);
+    for (const auto& f : a.results) {
+      const int n = app->open_results(f);
+      if (n < 0)
+        rc = 1;
+      else
+        std::printf("opened %s: %d run(s)\n", f.c_str(), n);
+    }
     if (a.sweep) {
       if (app->start_sweep(a.scenario) < 0) rc = 1;
     } else if (a.run) {
       if (app->start() < 0) rc = 1;
     }
     long frame = 0, after_finish = -1;
+    std::size_t next_chart = 0;  // --export-chart: the next one to draw
+    int chart_wait = 0;          // frames left for an issued chart: drawn, then one clean frame
     while (!glfwWindowShouldClose(window)) {
       glfwPollEvents();
       ImGui_ImplOpenGL3_NewFrame();
@@ -130,8 +157,10 @@ int main(int argc, char** argv) {
                                                           app->png_rect.max.x, app->png_rect.max.y,
                                                           s.x, s.y, sc.x, sc.y));
           app->info("chart written to " + app->png_path);
+          if (chart_wait > 0) std::printf("chart: %s\n", app->png_path.c_str());
         } catch (const std::exception& e) {
           app->error(e.what());
+          if (chart_wait > 0) rc = 1;  // a chart asked for on the command line
         }
       }
 
@@ -143,7 +172,23 @@ int main(int argc, char** argv) {
         for (const auto& s : app->snaps) all = all && s.state == fedsim::ui::RunState::Finished;
         if (all) after_finish = frame;
       }
-      if (a.frames >= 0 && after_finish >= 0 && frame >= after_finish + 5) done = true;
+      const bool settled = a.run ? after_finish >= 0 && frame >= after_finish + 5 : frame >= 5;
+      if (a.frames >= 0 && a.run && settled) done = true;
+      // --export-chart: once the runs have finished (or at the end), one chart at a time, each
+      // drawn alone on the next frame and read back, then one clean frame for the screenshot.
+      if (chart_wait > 0) {
+        --chart_wait;
+        done = false;
+      } else if (next_chart < a.charts.size() && (done || settled)) {
+        const auto& [name, path] = a.charts[next_chart++];
+        std::error_code ec;
+        const auto parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+        app->pending_png = name;
+        app->pending_png_path = path;
+        chart_wait = 1;
+        done = false;
+      }
       if (done && !a.screenshot.empty()) {
         try {
           fedsim::ui::save_framebuffer_png(a.screenshot, {0, 0, fw, fh});
@@ -172,8 +217,9 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     for (const auto& s : app->snaps)
-      std::printf("results of %s (%s): %s\n", s.name.c_str(), fedsim::to_string(s.status),
-                  s.output_path.empty() ? "(not saved)" : s.output_path.c_str());
+      if (!app->view(s.id).loaded)  // runs opened from files are in their files already
+        std::printf("results of %s (%s): %s\n", s.name.c_str(), fedsim::to_string(s.status),
+                    s.output_path.empty() ? "(not saved)" : s.output_path.c_str());
   }  // ~App: ~RunManager joins the workers
 
   ImGui_ImplOpenGL3_Shutdown();

@@ -1,6 +1,7 @@
 // Export panel: the selected runs to HDF5 (write_results), any chart to PNG at a chosen size
 // (drawn alone on the next frame and read back, png_export.h), the runs table and the selected
-// run's rounds and evaluations to CSV.
+// run's rounds and evaluations to CSV; and the way in: "Open results" reads a run or sweep file
+// as finished runs (App::open_results).
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
@@ -33,14 +34,15 @@ void write_csv(App& app) {
     return;
   }
   if (const RunSnapshot* s = app.snap(app.selected)) {
-    std::ofstream r(app.export_dir + "/" + s->name + "-rounds.csv");
+    const std::string stem = app.export_dir + "/" + safe_file_name(s->name);
+    std::ofstream r(stem + "-rounds.csv");
     r << "round,train_loss,clients_sampled,update_norm,epsilon,epsilon_rdp,epsilon_pld,wall_time_"
          "s\n";
     for (const auto& x : s->rounds)
       r << x.round << "," << x.train_loss << "," << x.clients_sampled << "," << x.update_norm << ","
         << x.epsilon << "," << x.epsilon_rdp << "," << x.epsilon_pld << "," << x.wall_time_s
         << "\n";
-    std::ofstream e(app.export_dir + "/" + s->name + "-evals.csv");
+    std::ofstream e(stem + "-evals.csv");
     e << "round,accuracy,loss,auc\n";
     for (const auto& x : s->evals)
       e << x.round << "," << x.accuracy << "," << x.loss << "," << x.auc << "\n";
@@ -76,6 +78,16 @@ bool draw_chart(App& app, const std::string& name, ImVec2 size) {
 }
 
 void panel_export(App& app) {
+  // Open results: a run file or a sweep file (every started run), shown as finished runs.
+  ImGui::SetNextItemWidth(300);
+  const bool enter =
+      ImGui::InputText("##results", &app.results_field, ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (ImGui::Button("Open results (.h5)") || enter) app.open_results(app.results_field);
+  ImGui::SameLine();
+  ImGui::TextDisabled("run or sweep file; listed as \"NAME (file)\"");
+  ImGui::Separator();
+
   ImGui::SetNextItemWidth(300);
   ImGui::InputText("directory", &app.export_dir);
   const RunSnapshot* s = app.snap(app.selected);

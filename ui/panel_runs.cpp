@@ -1,6 +1,7 @@
 // Runs panel: one row per run: colour and marker, name, status, settings that differ from the first
 // run (diff of the resolved TOMLs), final metrics, time; show/hide, select, re-run with changes
-// (loads its scenario into the editor), delete.
+// (loads its scenario into the editor), delete. Runs opened from result files ("NAME (file)") are
+// listed after the RunManager's; deleting one forgets it (the file stays).
 #include <imgui.h>
 
 #include <cmath>
@@ -69,8 +70,7 @@ void panel_runs(App& app) {
   }
   ImGui::EndTable();
   if (remove >= 0) {
-    app.runs.remove(remove);
-    if (app.selected == remove) app.selected = -1;
+    app.remove_run(remove);
     app.info("run deleted (its file stays)");
   }
 }

@@ -1,43 +1,69 @@
 // Trade-off panel: final test accuracy against epsilon (log axis) of finished private runs, the
-// Pareto frontier highlighted, the run's differing settings in the tooltip; a click selects a run.
+// RunManager's and those opened from files. Runs that differ only in run.seed are one point at
+// their mean, with min-max error bars over the seeds (tradeoff_model.h); the Pareto frontier over
+// these points is highlighted; the tooltip lists the settings that differ from the first run and
+// the seeds; a click selects the point's run (a group's first run, or its next one when a run of
+// the group is already selected).
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ui/app.h"
 #include "ui/plot.h"
+#include "ui/tradeoff_model.h"
 
 namespace fedsim::ui {
 
 void chart_tradeoff(App& app, ImVec2 size) {
-  std::vector<PlotSeries> series;
-  std::vector<int> ids;
-  std::vector<TradeoffPoint> pts;
-  const std::string base = app.snaps.empty() ? "" : app.snaps.front().scenario_resolved;
+  std::vector<TradeoffRun> runs;
+  std::vector<const RunSnapshot*> of_run;  // [runs]
   for (const auto& s : app.snaps) {
-    const RunView& v = app.view(s.id);
-    const double eps = final_epsilon(s), acc = final_accuracy(s);
-    if (s.state != RunState::Finished || !v.shown || !std::isfinite(eps) || std::isnan(acc))
-      continue;
+    if (!app.view(s.id).shown) continue;
+    if (auto r = tradeoff_run(s)) {
+      runs.push_back(std::move(*r));
+      of_run.push_back(&s);
+    }
+  }
+  const TradeoffModel m = tradeoff_model(runs);
+  const std::string base = app.snaps.empty() ? "" : app.snaps.front().scenario_resolved;
+  std::vector<PlotSeries> series;
+  for (const TradeoffGroup& g : m.groups) {
+    const RunSnapshot& first = *of_run[g.members.front()];
+    const RunView& v = app.view(first.id);
+    const bool selected = std::find(g.ids.begin(), g.ids.end(), app.selected) != g.ids.end();
     PlotSeries p;
-    p.label = s.name;
-    p.x = {eps};
-    p.y = {acc};
-    p.notes = {describe_diff(diff_settings(base, s.scenario_resolved))};
+    p.label = first.name;
+    p.x = {g.epsilon};
+    p.y = {g.accuracy};
+    std::string note = describe_diff(diff_settings(base, first.scenario_resolved));
+    if (g.count() > 1) {
+      p.label += " (" + std::to_string(g.count()) + " seeds)";
+      p.err_lo = {g.accuracy_min};
+      p.err_hi = {g.accuracy_max};
+      note += "\nmean of " + std::to_string(g.count()) + " seeds:";
+      for (const auto& seed : g.seeds) note += " " + seed;
+      if (g.epsilon_max > g.epsilon_min)
+        note += "\nepsilon " + fmt_eps(g.epsilon_min) + " to " + fmt_eps(g.epsilon_max);
+    }
+    p.notes = {note};
     p.color = palette(v.colour);
     p.marker = marker(v.colour);
     p.line = false;
-    p.marker_size = s.id == app.selected ? 6.0f : 4.5f;
+    p.marker_size = selected ? 6.0f : 4.5f;
     series.push_back(std::move(p));
-    ids.push_back(s.id);
-    pts.push_back({eps, acc});
   }
   std::vector<std::pair<double, double>> front;
-  for (std::size_t i : pareto_frontier(pts)) front.emplace_back(pts[i].epsilon, pts[i].accuracy);
+  for (std::size_t i : m.frontier) front.emplace_back(m.groups[i].epsilon, m.groups[i].accuracy);
   const PlotResult r =
       plot("tradeoff", size, axis("epsilon (log)", true), axis("final test accuracy"), series,
            front.size() > 1 ? &front : nullptr);
-  if (r.clicked_series >= 0) app.selected = ids[r.clicked_series];
+  if (r.clicked_series >= 0) {
+    // A click selects the group's first run; clicking again walks through its seeds.
+    const std::vector<int>& ids = m.groups[std::size_t(r.clicked_series)].ids;
+    const auto at = std::find(ids.begin(), ids.end(), app.selected);
+    app.selected = at == ids.end() || at + 1 == ids.end() ? ids.front() : *(at + 1);
+  }
 }
 
 void panel_tradeoff(App& app) {
@@ -45,8 +71,9 @@ void panel_tradeoff(App& app) {
   for (const auto& s : app.snaps)
     without += s.state == RunState::Finished && !std::isfinite(final_epsilon(s));
   ImGui::SameLine();
-  ImGui::TextDisabled(" accuracy vs epsilon; line = Pareto frontier; click a point to select%s",
-                      without ? "; runs without a finite epsilon are not shown" : "");
+  ImGui::TextDisabled(
+      " accuracy vs epsilon; over seeds: mean, min-max bar; line: Pareto frontier%s",
+      without ? "; runs without a finite epsilon not shown" : "");
   chart_tradeoff(app, ImVec2(-1, -1));
 }
 
