@@ -159,9 +159,10 @@ TEST_F(RunManagerTest, RunsQueueAndClosingTheManagerSavesThemInterrupted) {
     RunManager m(1);
     const int a = m.submit(scenario({"run.rounds=100000"}));
     const int b = m.submit(scenario({"run.name=\"second\""}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_EQ(m.snapshot(b)->state, RunState::Queued);  // one slot, taken by a
+    for (int i = 0; i < 2000 && m.snapshot(a)->rounds_done < 1; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(m.snapshot(a)->state, RunState::Running);
+    EXPECT_EQ(m.snapshot(b)->state, RunState::Queued);  // one slot, taken by a
   }  // closing the window
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir_)) {
