@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev               # command line
   librandom123-dev           # counter-based RNG (host and device)
   libssl-dev                 # HMAC-SHA256 pseudonymisation
+  libsodium-dev              # secure aggregation (X25519, ChaCha20, BLAKE2b)
   zlib1g-dev                 # gzip-compressed IDX files
   dataset-fashion-mnist      # data.source = "fashion_mnist" (/usr/share/datasets/fashion-mnist)
   r-cran-modeldata           # Lending Club and credit_data, converted to CSV by the build
