@@ -40,6 +40,8 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
       if (rec.round <= done) r.rounds.push_back(rec);
     for (const EvalRecord& e : options.resume->evals)
       if (e.round <= done) r.evals.push_back(e);
+    for (const SecAggRecord& a : options.resume->secagg)
+      if (a.round <= done) r.secagg.push_back(a);
     earlier_wall_s = options.resume->wall_time_s;
   }
   r.fedsim_version = FEDSIM_VERSION;
@@ -94,6 +96,7 @@ RunResult run_scenario(const Scenario& s, const Federation& fed, std::unique_ptr
       if (sim->rounds_done() >= s.run.rounds) break;  // rounds lowered while paused
       RoundRecord rec = sim->step_round();
       r.rounds.push_back(rec);
+      for (SecAggRecord& a : sim->take_secagg_records()) r.secagg.push_back(std::move(a));
       if (sim->diverged()) {
         r.status = RunStatus::Diverged;
         r.status_message = "diverged in round " + std::to_string(rec.round) +

@@ -17,6 +17,7 @@
 #include "sim/scenario.h"
 #include "sim/scenario_keys.h"
 #include "sim/scenario_reader.h"
+#include "sim/secagg/secagg_settings.h"
 
 namespace fedsim {
 namespace {
@@ -173,6 +174,8 @@ constexpr ServerOptimizer kOptimizers[] = {ServerOptimizer::FedAvg, ServerOptimi
 constexpr Weighting kWeightings[] = {Weighting::Samples, Weighting::Uniform};
 constexpr PrivacyMode kPrivacyModes[] = {PrivacyMode::None, PrivacyMode::Sample, PrivacyMode::User};
 constexpr AccountantKind kAccountants[] = {AccountantKind::Rdp, AccountantKind::Pld};
+constexpr SecAggModeKind kSecAggModes[] = {SecAggModeKind::Off, SecAggModeKind::SecAgg,
+                                           SecAggModeKind::SecAggPlus};
 
 void read_keys(const Reader& r, Scenario& s) {
   using sd::above;
@@ -249,6 +252,17 @@ void read_keys(const Reader& r, Scenario& s) {
   r.get("privacy.target_quantile", pc.target_quantile, sd::open(0, 1));
   r.get("privacy.clip_lr", pc.clip_lr, above(0));
   r.get("privacy.count_noise", pc.count_noise, at_least(0));
+
+  SecAggConfig& a = s.secagg;
+  r.get_enum("secagg.mode", a.mode, kSecAggModes);
+  r.get("secagg.bits", a.bits, sd::closed(8, 32));
+  r.get("secagg.threshold", a.threshold, at_least(0));
+  r.get("secagg.neighbours", a.neighbours, at_least(0));
+  r.get("secagg.clip", a.clip, above(0));
+  r.get("secagg.dropout_before_masking", a.dropout_before_masking, sd::closed_open(0, 1));
+  r.get("secagg.dropout_after_masking", a.dropout_after_masking, sd::closed_open(0, 1));
+  r.get("secagg.dropout_before_unmasking", a.dropout_before_unmasking, sd::closed_open(0, 1));
+  r.get("secagg.fast", a.fast);
 }
 
 // What a required-but-absent (or empty) string key holds, for "got ...".
@@ -288,6 +302,20 @@ void check_preprocess_columns(const Reader& r, const DataConfig& d) {
 }
 
 // Checks that involve more than one key.
+// [secagg] against a fixed cohort (with Poisson client sampling the cohort varies: a round whose
+// cohort is too small for the settings is recorded as aborted).
+void check_secagg(const Reader& r, const Scenario& s) {
+  if (s.secagg.mode == SecAggModeKind::Off || s.server.sampling_rate > 0) return;
+  const std::string msg = secagg::validate_secagg(secagg::secagg_settings(s.secagg, s.secagg.clip),
+                                                  s.server.clients_per_round);
+  if (msg.empty()) return;
+  std::string key = "secagg.mode";
+  for (const char* k : {"secagg.bits", "secagg.threshold", "secagg.neighbours"})
+    if (msg.find(k) != std::string::npos) key = k;
+  r.fail_message(key, msg + " (server.clients_per_round = " +
+                          std::to_string(s.server.clients_per_round) + ")");
+}
+
 void check_cross(const Reader& r, const Scenario& s) {
   if (s.model.kind == ModelKind::Mlp && s.model.hidden.empty()) {
     r.fail("model.hidden", "at least one hidden layer when model.kind = \"mlp\"", "[]");
@@ -478,6 +506,7 @@ Scenario parse_scenario(const std::string& text, const std::string& path,
   Scenario s;
   read_keys(r, s);
   check_cross(r, s);
+  check_secagg(r, s);
   check_privacy(r, s);
   const fs::path base = base_dir(path);
   const bool csv = s.data.source == DataSource::Csv;

@@ -29,6 +29,7 @@ enum class Activation { Relu };
 enum class ServerOptimizer { FedAvg, FedAvgM, FedAdam, FedYogi, FedAdagrad };
 enum class Weighting { Samples, Uniform };
 enum class PrivacyMode { None, Sample, User };
+enum class SecAggModeKind { Off, SecAgg, SecAggPlus };
 enum class AccountantKind { Rdp, Pld };
 
 struct RunConfig {
@@ -125,6 +126,19 @@ struct PrivacyConfig {
                                  // expected clients per round / 20)
 };
 
+// Secure aggregation of the cohort's updates (docs/secagg.md): the server learns only the sum.
+struct SecAggConfig {
+  SecAggModeKind mode = SecAggModeKind::Off;  // off | secagg | secagg+
+  int bits = 32;                              // sums modulo 2^bits, 8..32
+  int threshold = 0;                          // t; 0: automatic (a majority)
+  int neighbours = 0;                         // SecAgg+ k (even); 0: the smallest even >= log2 n
+  double clip = 10.0;  // L2 bound of each client's (weighted) update in the integer pipeline
+  double dropout_before_masking = 0.0;  // probability of a client dropping at each stage
+  double dropout_after_masking = 0.0;
+  double dropout_before_unmasking = 0.0;
+  bool fast = true;  // masks from Philox (fast mode) instead of ChaCha20 (faithful)
+};
+
 struct Scenario {
   RunConfig run;
   DataConfig data;
@@ -133,6 +147,7 @@ struct Scenario {
   ClientConfig client;
   ServerConfig server;
   PrivacyConfig privacy;
+  SecAggConfig secagg;
 
   std::string source_path;  // "<default>" for the embedded scenario
   std::string source_text;  // the text as given (before --set overrides)
@@ -166,6 +181,7 @@ const char* to_string(Activation v);
 const char* to_string(ServerOptimizer v);
 const char* to_string(Weighting v);
 const char* to_string(PrivacyMode v);
+const char* to_string(SecAggModeKind v);
 const char* to_string(AccountantKind v);
 
 }  // namespace fedsim

@@ -11,8 +11,8 @@ namespace {
 
 using K = ValueKind;
 
-constexpr std::array<std::string_view, 7> kSections = {"run",    "data",   "partition", "model",
-                                                       "client", "server", "privacy"};
+constexpr std::array<std::string_view, 8> kSections = {"run",    "data",   "partition", "model",
+                                                       "client", "server", "privacy",   "secagg"};
 
 constexpr KeySpec kKeys[] = {
     {"run", "name", K::String},
@@ -75,6 +75,15 @@ constexpr KeySpec kKeys[] = {
     {"privacy", "target_quantile", K::Number},
     {"privacy", "clip_lr", K::Number},
     {"privacy", "count_noise", K::Number},
+    {"secagg", "mode", K::String},
+    {"secagg", "bits", K::Integer},
+    {"secagg", "threshold", K::Integer},
+    {"secagg", "neighbours", K::Integer},
+    {"secagg", "clip", K::Number},
+    {"secagg", "dropout_before_masking", K::Number},
+    {"secagg", "dropout_after_masking", K::Number},
+    {"secagg", "dropout_before_unmasking", K::Number},
+    {"secagg", "fast", K::Boolean},
 };
 
 // Names people commonly type for a key (from other frameworks or plain English), so that a

@@ -18,7 +18,7 @@ struct KeySpec {
   ValueKind kind;
 };
 
-// Sections in file order: run, data, partition, model, client, server, privacy.
+// Sections in file order: run, data, partition, model, client, server, privacy, secagg.
 std::span<const std::string_view> sections();
 // Every key, grouped by section, in the order resolved_toml() writes them.
 std::span<const KeySpec> keys();

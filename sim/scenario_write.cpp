@@ -120,6 +120,17 @@ const char* to_string(Weighting v) {
   return v == Weighting::Uniform ? "uniform" : "samples";
 }
 
+const char* to_string(SecAggModeKind v) {
+  switch (v) {
+    case SecAggModeKind::SecAgg:
+      return "secagg";
+    case SecAggModeKind::SecAggPlus:
+      return "secagg+";
+    default:
+      return "off";
+  }
+}
+
 const char* to_string(PrivacyMode v) {
   switch (v) {
     case PrivacyMode::None:
@@ -216,6 +227,17 @@ std::string resolved_toml(const Scenario& s) {
   w.put("target_quantile", p.target_quantile);
   w.put("clip_lr", p.clip_lr);
   w.put("count_noise", p.count_noise);
+  const SecAggConfig& a = s.secagg;
+  w.section("secagg");
+  w.put("mode", to_string(a.mode));
+  w.put("bits", a.bits);
+  w.put("threshold", a.threshold);
+  w.put("neighbours", a.neighbours);
+  w.put("clip", a.clip);
+  w.put("dropout_before_masking", a.dropout_before_masking);
+  w.put("dropout_after_masking", a.dropout_after_masking);
+  w.put("dropout_before_unmasking", a.dropout_before_unmasking);
+  w.put("fast", a.fast);
   return w.take();
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/secagg/secagg_settings.h"
 #include "sim/train/metrics.h"
 #include "sim/util/gaussian_noise.h"
 #include "sim/util/rng.h"
@@ -178,6 +179,74 @@ std::vector<std::string> Simulation::apply_changes(double noise_multiplier, doub
   return out;
 }
 
+bool Simulation::secure_aggregate(int round, const std::vector<int>& cohort,
+                                  const std::vector<float>& updates,
+                                  const std::vector<double>& factor, bool user_dp,
+                                  RoundRecord& rec) {
+  const int K = int(cohort.size());
+  const int64_t P = layout_.num_params;
+  SecAggRecord sr;
+  sr.round = round;
+  const secagg::SecAggSettings settings =
+      secagg::secagg_settings(s_.secagg, user_dp ? user_clip_ : s_.secagg.clip, K);
+  if (const std::string why = secagg::validate_secagg(settings, K); !why.empty()) {
+    sr.aborted = true;  // e.g. a Poisson cohort too small for the threshold
+    secagg_log_.push_back(sr);
+    rec.clients_dropped = K;
+    return false;
+  }
+  std::vector<uint32_t> ids(cohort.begin(), cohort.end());
+  secagg::SecAggRoundInput in;
+  in.updates = updates.data();
+  in.clients = K;
+  in.params = P;
+  in.seed = s_.run.seed;
+  in.round = uint32_t(round);
+  in.client_ids = ids;
+  const secagg::SecAggRoundResult res = secagg::run_secagg_round(settings, in);
+  sr.aborted = res.aborted;
+  sr.included = int(res.included.size());
+  sr.dropped_before_masking = res.dropouts[secagg::kBeforeMasking];
+  sr.dropped_after_masking = res.dropouts[secagg::kAfterMasking];
+  sr.dropped_before_unmasking = res.dropouts[secagg::kBeforeUnmasking];
+  sr.threshold = res.plan.threshold;
+  sr.neighbours = res.plan.neighbours;
+  sr.wraparounds = res.wraparounds;
+  sr.quantisation_mse = res.quantisation_mse;
+  sr.verified = res.verified;
+  const auto& c = res.costs;
+  for (int st = 0; st < secagg::kProtocolRounds; ++st) {
+    double sent = 0, received = 0;
+    for (int k = 0; k < K; ++k) {
+      sent += double(c.bytes_sent[k][st]);
+      received += double(c.bytes_received[k][st]);
+    }
+    sr.client_bytes_sent[st] = K ? sent / K : 0.0;
+    sr.client_bytes_received[st] = K ? received / K : 0.0;
+  }
+  double words = double(c.server_prg_words);
+  for (uint64_t w : c.prg_words) words += double(w);
+  sr.prg_words = words;
+  sr.shamir_reconstructions = int64_t(c.shamir_reconstructions);
+  sr.client_seconds = c.client_seconds;
+  sr.server_seconds = c.server_seconds;
+  secagg_log_.push_back(sr);
+  rec.clients_dropped =  // at any stage (those dropping before unmasking are still in the sum)
+      sr.dropped_before_masking + sr.dropped_after_masking + sr.dropped_before_unmasking;
+  if (res.aborted) return false;
+  // The server's sum; FedAvg divides by the surviving clients' weight (public metadata), user DP
+  // keeps the sum (its fixed denominator comes with the noise).
+  std::vector<float> agg = res.aggregate;
+  if (!user_dp) {
+    double total = 0.0;
+    for (int k : res.included) total += factor[k];
+    const float inv = total > 0 ? float(1.0 / total) : 0.0f;
+    for (float& v : agg) v *= inv;
+  }
+  aggregate_.upload(agg.data(), size_t(P));
+  return true;
+}
+
 Checkpoint Simulation::checkpoint() const {
   Checkpoint c;
   const size_t P = size_t(layout_.num_params);
@@ -224,6 +293,15 @@ RoundRecord Simulation::step_round() {
   int64_t seen = 0;
   std::vector<double> sqnorms(chunk_);
   be.fill(aggregate_.get(), 0.0f, P);
+  // Secure aggregation: every client's (weighted) update goes through the protocol on the host;
+  // the server sees only the sum of those that survive.
+  const bool secure = s_.secagg.mode != SecAggModeKind::Off;
+  std::vector<float> updates;  // [K, P] when secure
+  std::vector<double> factor;  // [K] each update's multiplier before the protocol
+  if (secure) {
+    updates.resize(size_t(K) * P);
+    factor.resize(K);
+  }
   for (int k0 = 0; k0 < K; k0 += chunk_) {
     const int Kc = std::min(chunk_, K - k0);
     ChunkResult r = plan_.mode == PrivacyMode::Sample
@@ -246,8 +324,20 @@ RoundRecord Simulation::step_round() {
         clipped += 1.0;
       }
     }
-    be.weighted_row_sum(aggregate_.get(), trainer_->params(), weight.data() + k0, Kc, P, 1.0f);
+    if (secure) {  // FedAvg weights scaled to mean 1 (user DP: the clip factor), then to the host
+      be.to_host(updates.data() + size_t(k0) * P, trainer_->params(), sizeof(float) * Kc * P);
+      for (int k = 0; k < Kc; ++k) {
+        factor[k0 + k] = user_dp ? double(weight[k0 + k]) : double(weight[k0 + k]) * K;
+        float* u = updates.data() + size_t(k0 + k) * P;
+        const float f = float(factor[k0 + k]);
+        for (int64_t i = 0; i < P; ++i) u[i] *= f;
+      }
+    } else {
+      be.weighted_row_sum(aggregate_.get(), trainer_->params(), weight.data() + k0, Kc, P, 1.0f);
+    }
   }
+  bool aborted = false;
+  if (secure) aborted = !secure_aggregate(round, cohort, updates, factor, user_dp, rec);
   rec.train_loss = seen ? loss_sum / double(seen) : std::nan("");
   rec.mean_client_update_norm = K ? client_norm_sum / K : 0.0;
   if (plan_.mode == PrivacyMode::Sample) {
@@ -279,7 +369,7 @@ RoundRecord Simulation::step_round() {
   be.row_sqnorms(&agg_sq, aggregate_.get(), 1, P);
   rec.update_norm = std::sqrt(agg_sq);
 
-  if (K > 0 || user_dp) {  // user-level DP releases a noisy update even for an empty cohort
+  if ((K > 0 || user_dp) && !aborted) {  // user DP: a noisy update even for an empty cohort
     be.copy(previous_global_.get(), global_.get(), sizeof(float) * P);
     be.server_update(global_.get(), aggregate_.get(), opt_m_.get(), opt_v_.get(),
                      server_params(s_.server), P);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "sim/backend/backend.h"
@@ -58,6 +59,8 @@ class Simulation {
   // scenario the Simulation was built from must outlive it; server.lr is read from it each round,
   // so the caller changes that field itself.
   std::vector<std::string> apply_changes(double noise_multiplier, double clip, double client_lr);
+  // Secure aggregation: the records of the rounds since the last call (the runner collects them).
+  std::vector<SecAggRecord> take_secagg_records() { return std::exchange(secagg_log_, {}); }
   // More than one noise multiplier was used: the checkpoint cannot describe the ledger.
   bool schedule_changed() const { return ledger_->segments() > 1; }
   int chunk_size() const { return chunk_; }
@@ -83,6 +86,12 @@ class Simulation {
   std::unique_ptr<Evaluator> evaluator_;
 
   void restore(const Checkpoint& c);
+  // Runs the round's secure aggregation over updates [K, P] (already multiplied by factor[k]) and
+  // puts the server's aggregate in aggregate_; false when the round aborted (no update).
+  bool secure_aggregate(int round, const std::vector<int>& cohort,
+                        const std::vector<float>& updates, const std::vector<double>& factor,
+                        bool user_dp, RoundRecord& rec);
+  std::vector<SecAggRecord> secagg_log_;
 };
 
 }  // namespace fedsim

@@ -135,9 +135,9 @@ TEST(ScenarioErrors, TomlSyntaxErrorNamesFileLineAndColumn) {
 TEST(ScenarioErrors, UnknownSection) {
   EXPECT_EQ(error_of("[run]\nrounds = 3\n[sever]\nlr = 1\n"),
             "s.toml:3: section [sever]: unknown section (did you mean [server]?)");
-  EXPECT_EQ(error_of("[secagg]\nmode = \"off\"\n"),
-            "s.toml:1: section [secagg]: unknown section; the sections are [run], [data], "
-            "[partition], [model], [client], [server], [privacy]");
+  EXPECT_EQ(error_of("[auditing]\nmode = \"off\"\n"),
+            "s.toml:1: section [auditing]: unknown section; the sections are [run], [data], "
+            "[partition], [model], [client], [server], [privacy], [secagg]");
 }
 
 TEST(ScenarioErrors, UnknownKeySuggestsTheClosestKey) {
@@ -596,9 +596,9 @@ TEST(ScenarioErrors, BadOverrides) {
             "--set: key 'lr': expected section.key=value (did you mean 'client.lr'?)");
   EXPECT_EQ(error_of("", {"sever.lr=1"}),
             "--set: key 'sever.lr': unknown section [sever] (did you mean 'server.lr'?)");
-  EXPECT_EQ(error_of("", {"secagg.bits=20"}),
-            "--set: key 'secagg.bits': unknown section [secagg]; the sections are [run], [data], "
-            "[partition], [model], [client], [server], [privacy]");
+  EXPECT_EQ(error_of("", {"auditing.bits=20"}),
+            "--set: key 'auditing.bits': unknown section [auditing]; the sections are [run], "
+            "[data], [partition], [model], [client], [server], [privacy], [secagg]");
   EXPECT_EQ(error_of("", {"privacy.mode=users"}),
             "--set: key 'privacy.mode': expected one of \"none\", \"sample\", \"user\", got "
             "\"users\" (did you mean \"user\"?)");
@@ -794,7 +794,8 @@ TEST(ScenarioKeys, Suggestions) {
   EXPECT_EQ(suggest_key("privacy", "quantile"), "privacy.target_quantile");
   EXPECT_EQ(suggest_key("server", "sample_rate"), "server.sampling_rate");
   EXPECT_EQ(scenario_detail::suggest_section("modle"), "model");
-  EXPECT_EQ(scenario_detail::suggest_section("secagg"), "");
+  EXPECT_EQ(scenario_detail::suggest_section("auditing"), "");
+  EXPECT_EQ(scenario_detail::suggest_section("secag"), "secagg");
 }
 
 }  // namespace

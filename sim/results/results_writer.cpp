@@ -186,6 +186,88 @@ std::vector<EvalRecord> read_evals(hid_t root) {
   return es;
 }
 
+// /secagg: one row per round with secure aggregation (absent when it was off).
+const char* const kStageNames[4] = {"advertise_keys", "share_keys", "masked_input", "unmasking"};
+
+void write_secagg(hid_t root, const std::vector<SecAggRecord>& rs) {
+  h5::Group g = h5::create_group(root, "secagg");
+  auto col_i = [&](const char* name, auto f) {
+    h5::write_vector(g.id(), name, column<int32_t>(rs, f));
+  };
+  auto col_d = [&](const std::string& name, auto f) {
+    h5::write_vector(g.id(), name, column<double>(rs, f));
+  };
+  col_i("round", [](auto& r) { return r.round; });
+  col_i("aborted", [](auto& r) { return int32_t(r.aborted); });
+  col_i("included", [](auto& r) { return r.included; });
+  col_i("dropped_before_masking", [](auto& r) { return r.dropped_before_masking; });
+  col_i("dropped_after_masking", [](auto& r) { return r.dropped_after_masking; });
+  col_i("dropped_before_unmasking", [](auto& r) { return r.dropped_before_unmasking; });
+  col_i("threshold", [](auto& r) { return r.threshold; });
+  col_i("neighbours", [](auto& r) { return r.neighbours; });
+  col_i("verified", [](auto& r) { return int32_t(r.verified); });
+  h5::write_vector(g.id(), "wraparounds",
+                   column<int64_t>(rs, [](auto& r) { return r.wraparounds; }));
+  h5::write_vector(g.id(), "shamir_reconstructions",
+                   column<int64_t>(rs, [](auto& r) { return r.shamir_reconstructions; }));
+  col_d("quantisation_mse", [](auto& r) { return r.quantisation_mse; });
+  col_d("prg_words", [](auto& r) { return r.prg_words; });
+  col_d("client_seconds", [](auto& r) { return r.client_seconds; });
+  col_d("server_seconds", [](auto& r) { return r.server_seconds; });
+  for (int st = 0; st < 4; ++st) {
+    col_d(std::string("client_bytes_sent_") + kStageNames[st],
+          [st](auto& r) { return r.client_bytes_sent[st]; });
+    col_d(std::string("client_bytes_received_") + kStageNames[st],
+          [st](auto& r) { return r.client_bytes_received[st]; });
+  }
+}
+
+std::vector<SecAggRecord> read_secagg(hid_t root) {
+  if (!h5::exists(root, "secagg")) return {};
+  h5::Group g = h5::open_group(root, "secagg");
+  size_t n = 0;
+  const auto round = read_column<int32_t>(g.id(), "round", &n, true);
+  auto i32 = [&](const char* name) { return read_column<int32_t>(g.id(), name, &n, false); };
+  auto f64 = [&](const std::string& name) { return read_column<double>(g.id(), name, &n, false); };
+  const auto aborted = i32("aborted"), included = i32("included");
+  const auto d0 = i32("dropped_before_masking"), d1 = i32("dropped_after_masking"),
+             d2 = i32("dropped_before_unmasking"), thr = i32("threshold"), nb = i32("neighbours"),
+             ver = i32("verified");
+  const auto wrap = read_column<int64_t>(g.id(), "wraparounds", &n, false);
+  const auto shamir = read_column<int64_t>(g.id(), "shamir_reconstructions", &n, false);
+  const auto mse = f64("quantisation_mse"), prg = f64("prg_words"), cs = f64("client_seconds"),
+             ss = f64("server_seconds");
+  std::vector<std::vector<double>> sent(4), received(4);
+  for (int st = 0; st < 4; ++st) {
+    sent[st] = f64(std::string("client_bytes_sent_") + kStageNames[st]);
+    received[st] = f64(std::string("client_bytes_received_") + kStageNames[st]);
+  }
+  std::vector<SecAggRecord> rs(n);
+  for (size_t i = 0; i < n; ++i) {
+    SecAggRecord& r = rs[i];
+    r.round = round[i];
+    r.aborted = aborted[i] != 0;
+    r.included = included[i];
+    r.dropped_before_masking = d0[i];
+    r.dropped_after_masking = d1[i];
+    r.dropped_before_unmasking = d2[i];
+    r.threshold = thr[i];
+    r.neighbours = nb[i];
+    r.verified = ver[i] != 0;
+    r.wraparounds = wrap[i];
+    r.shamir_reconstructions = shamir[i];
+    r.quantisation_mse = mse[i];
+    r.prg_words = prg[i];
+    r.client_seconds = cs[i];
+    r.server_seconds = ss[i];
+    for (int st = 0; st < 4; ++st) {
+      r.client_bytes_sent[st] = sent[st][i];
+      r.client_bytes_received[st] = received[st][i];
+    }
+  }
+  return rs;
+}
+
 // label_counts is [clients, classes]; an empty histogram is stored as [0, classes].
 void write_clients(hid_t root, const ClientStats& c) {
   h5::Group g = h5::create_group(root, "clients");
@@ -314,6 +396,7 @@ void write_run_to(hid_t root, const RunResult& r) {
   write_rounds(root, r.rounds);
   write_privacy(root, r.privacy, r.rounds);
   write_evals(root, r.evals);
+  if (!r.secagg.empty()) write_secagg(root, r.secagg);
   write_clients(root, r.clients);
   write_model(root, r.layout, r.weights);
   if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);
@@ -392,6 +475,7 @@ RunResult read_run_from(hid_t root, const std::string& where) {
   r.rounds = read_rounds(root);
   r.privacy = read_privacy(root, r.rounds.size());
   r.evals = read_evals(root);
+  r.secagg = read_secagg(root);
   r.clients = read_clients(root);
   read_model(root, &r.layout, &r.weights);
   r.has_checkpoint = h5::exists(root, "checkpoint");

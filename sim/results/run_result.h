@@ -4,6 +4,7 @@
 // one EvalRecord per evaluation, per-client statistics and the final model.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -32,6 +33,25 @@ struct RoundRecord {
   double clip_fraction = std::numeric_limits<double>::quiet_NaN();  // records/clients clipped
   double clip_norm = std::numeric_limits<double>::quiet_NaN();      // clip in force this round
   double wall_time_s = 0.0;                                         // this round's wall time
+};
+
+// One round of secure aggregation (/secagg): what survived, what it cost, and the check.
+struct SecAggRecord {
+  int round = 0;
+  bool aborted = false;
+  int included = 0;                // clients whose update is in the sum
+  int dropped_before_masking = 0;  // dropouts per stage
+  int dropped_after_masking = 0;
+  int dropped_before_unmasking = 0;
+  int threshold = 0, neighbours = 0;
+  int64_t wraparounds = 0;        // coordinates whose integer sum left the b-bit range
+  double quantisation_mse = 0.0;  // per coordinate, against the float sum of clipped updates
+  bool verified = false;          // unmasked sum == plain quantised sum modulo 2^b
+  // mean bytes per client, sent and received, in the four message rounds
+  std::array<double, 4> client_bytes_sent{}, client_bytes_received{};
+  double prg_words = 0.0;  // mask words expanded, clients and server
+  int64_t shamir_reconstructions = 0;
+  double client_seconds = 0.0, server_seconds = 0.0;
 };
 
 struct EvalRecord {
@@ -110,6 +130,7 @@ struct RunResult {
 
   std::vector<RoundRecord> rounds;
   std::vector<EvalRecord> evals;
+  std::vector<SecAggRecord> secagg;  // one per round with secure aggregation on
   ClientStats clients;
   PrivacyReport privacy;
 
