@@ -263,6 +263,7 @@ void read_keys(const Reader& r, Scenario& s) {
   r.get("secagg.dropout_after_masking", a.dropout_after_masking, sd::closed_open(0, 1));
   r.get("secagg.dropout_before_unmasking", a.dropout_before_unmasking, sd::closed_open(0, 1));
   r.get("secagg.fast", a.fast);
+  r.get("secagg.distributed_dp", a.distributed_dp);
 }
 
 // What a required-but-absent (or empty) string key holds, for "got ...".
@@ -305,6 +306,23 @@ void check_preprocess_columns(const Reader& r, const DataConfig& d) {
 // [secagg] against a fixed cohort (with Poisson client sampling the cohort varies: a round whose
 // cohort is too small for the settings is recorded as aborted).
 void check_secagg(const Reader& r, const Scenario& s) {
+  if (s.secagg.distributed_dp) {
+    if (s.secagg.mode == SecAggModeKind::Off)
+      r.fail("secagg.distributed_dp",
+             "false when secagg.mode = \"off\" (the clients' noise only adds up inside secure "
+             "aggregation)",
+             "true");
+    if (s.privacy.mode != PrivacyMode::User)
+      r.fail("secagg.distributed_dp",
+             "false unless privacy.mode = \"user\" (distributed DP replaces the server's noise of "
+             "user-level DP-FedAvg)",
+             "true");
+    if (s.privacy.adaptive_clip)
+      r.fail("secagg.distributed_dp",
+             "false with privacy.adaptive_clip = true (the clipped-count query needs the "
+             "server's noise; use a fixed clip)",
+             "true");
+  }
   if (s.secagg.mode == SecAggModeKind::Off || s.server.sampling_rate > 0) return;
   const std::string msg = secagg::validate_secagg(secagg::secagg_settings(s.secagg, s.secagg.clip),
                                                   s.server.clients_per_round);

@@ -137,6 +137,9 @@ struct SecAggConfig {
   double dropout_after_masking = 0.0;
   double dropout_before_unmasking = 0.0;
   bool fast = true;  // masks from Philox (fast mode) instead of ChaCha20 (faithful)
+  // User-level DP's noise added by the clients (discrete Gaussian, Kairouz et al. 2021) instead
+  // of the server; the accountant uses the noise that survived the dropouts.
+  bool distributed_dp = false;
 };
 
 struct Scenario {

@@ -84,6 +84,7 @@ constexpr KeySpec kKeys[] = {
     {"secagg", "dropout_after_masking", K::Number},
     {"secagg", "dropout_before_unmasking", K::Number},
     {"secagg", "fast", K::Boolean},
+    {"secagg", "distributed_dp", K::Boolean},
 };
 
 // Names people commonly type for a key (from other frameworks or plain English), so that a

@@ -238,6 +238,7 @@ std::string resolved_toml(const Scenario& s) {
   w.put("dropout_after_masking", a.dropout_after_masking);
   w.put("dropout_before_unmasking", a.dropout_before_unmasking);
   w.put("fast", a.fast);
+  w.put("distributed_dp", a.distributed_dp);
   return w.take();
 }
 

@@ -187,8 +187,12 @@ bool Simulation::secure_aggregate(int round, const std::vector<int>& cohort,
   const int64_t P = layout_.num_params;
   SecAggRecord sr;
   sr.round = round;
-  const secagg::SecAggSettings settings =
+  secagg::SecAggSettings settings =
       secagg::secagg_settings(s_.secagg, user_dp ? user_clip_ : s_.secagg.clip, K);
+  const bool distributed = user_dp && s_.secagg.distributed_dp;
+  // Distributed DP (Kairouz, Liu, Steinke 2021): the clients' discrete Gaussians add up to the
+  // noise DP-FedAvg's server would add, N(0, (z S)^2), if the expected clients survive.
+  if (distributed) settings.dp_stddev = plan_.update_noise_multiplier * user_clip_;
   if (const std::string why = secagg::validate_secagg(settings, K); !why.empty()) {
     sr.aborted = true;  // e.g. a Poisson cohort too small for the threshold
     secagg_log_.push_back(sr);
@@ -230,6 +234,29 @@ bool Simulation::secure_aggregate(int round, const std::vector<int>& cohort,
   sr.shamir_reconstructions = int64_t(c.shamir_reconstructions);
   sr.client_seconds = c.client_seconds;
   sr.server_seconds = c.server_seconds;
+  if (distributed) {
+    // The sum's sensitivity in integer units: the clip S times the scale, plus the stochastic
+    // rounding (at most 1 per coordinate, so sqrt(P) in L2; Kairouz et al. 2021, Sec. 4). The
+    // noise multiplier that survived is its std over that sensitivity; the ledger accounts every
+    // round at the smallest one so far. The sum of discrete Gaussians differs from a Gaussian by
+    // tau <= 10 (n - 1) exp(-pi^2 sigma^2) (their Thm. 4, with k / (k + 1) >= 1/2): required to
+    // be below 1e-12, so the continuous Gaussian's accounting stands.
+    const double tau =
+        10.0 * std::max(0, K - 1) * std::exp(-M_PI * M_PI * res.plan.client_noise_sigma2);
+    if (tau > 1e-12)
+      throw std::runtime_error(
+          "distributed DP: the clients' integer noise variance " +
+          std::to_string(res.plan.client_noise_sigma2) +
+          " is too small for the discrete Gaussian sum to be accounted as a Gaussian (tau = " +
+          std::to_string(tau) + ", Kairouz et al. 2021 Thm. 4); raise secagg.bits");
+    const double scale = res.plan.scale;
+    const double survived = std::sqrt(res.dp_noise_variance_survived);  // model units
+    const double z = survived * scale / (user_clip_ * scale + std::sqrt(double(P)));
+    sr.dp_noise_std_target = settings.dp_stddev;
+    sr.dp_noise_std_survived = survived;
+    sr.dp_noise_multiplier = z;
+    ledger_->lower_noise_multiplier(z);
+  }
   secagg_log_.push_back(sr);
   rec.clients_dropped =  // at any stage (those dropping before unmasking are still in the sum)
       sr.dropped_before_masking + sr.dropped_after_masking + sr.dropped_before_unmasking;
@@ -351,9 +378,12 @@ RoundRecord Simulation::step_round() {
     rec.clip_norm = user_clip_;
     const float inv_expected = float(1.0 / plan_.expected_clients);
     const uint32_t server_id = 0xFFFFFFFFu;
+    // with distributed DP the noise came with the clients' inputs: only the fixed denominator
+    const bool server_noise = !(secure && s_.secagg.distributed_dp);
     be.add_noise_and_scale(aggregate_.get(), 1, P,
-                           float(plan_.update_noise_multiplier * user_clip_), &inv_expected,
-                           s_.run.seed, kNoiseServer, uint32_t(round), &server_id, 0);
+                           server_noise ? float(plan_.update_noise_multiplier * user_clip_) : 0.0f,
+                           &inv_expected, s_.run.seed, kNoiseServer, uint32_t(round), &server_id,
+                           0);
     if (s_.privacy.adaptive_clip) {
       // Andrew et al. 2021, Alg. 1: noisy fraction of unclipped updates from the sum of
       // (b_k - 1/2) (sensitivity 1/2) plus N(0, sigma_b^2), over the expected cohort; then the

@@ -13,6 +13,7 @@
 
 #include "sim/backend/cpu_backend.h"
 #include "sim/data/federation_builder.h"
+#include "sim/privacy/accountant.h"
 #include "sim/results/results_writer.h"
 #include "sim/runner.h"
 #include "sim/secagg/secagg_settings.h"
@@ -149,4 +150,48 @@ TEST(SecAggRun, AutomaticNeighbourhoodsMakeAbortsNegligible) {
     }
   }
   EXPECT_EQ(secagg::robust_neighbours(2, 0.1), 0);
+}
+
+TEST(SecAggRun, DistributedDpIsValidatedAgainstTheOtherSettings) {
+  EXPECT_NE(error_of({"secagg.distributed_dp=true"}).find("secagg.mode = \"off\""),
+            std::string::npos);
+  EXPECT_NE(error_of({"secagg.mode=\"secagg\"", "secagg.distributed_dp=true"})
+                .find("privacy.mode = \"user\""),
+            std::string::npos);
+  EXPECT_NE(error_of({"secagg.mode=\"secagg\"", "secagg.distributed_dp=true",
+                      "privacy.mode=\"user\"", "server.sampling_rate=0.5",
+                      "privacy.noise_multiplier=1.0", "privacy.adaptive_clip=true"})
+                .find("adaptive_clip"),
+            std::string::npos);
+}
+
+// The clients' discrete Gaussians replace the server's noise; each round records the noise that
+// survived the dropouts, and epsilon is that of the smallest surviving noise multiplier.
+TEST(SecAggRun, DistributedDpAccountsTheNoiseThatSurvived) {
+  const std::vector<std::string> dp = {
+      "privacy.mode=\"user\"", "server.sampling_rate=0.5", "privacy.noise_multiplier=1.0",
+      "privacy.delta=1e-5",    "privacy.clip=1.0",         "run.rounds=4"};
+  std::vector<std::string> dist = dp;
+  for (const char* o : {"secagg.mode=\"secagg+\"", "secagg.distributed_dp=true",
+                        "secagg.dropout_after_masking=0.2"})
+    dist.push_back(o);
+  const RunResult central = run(scenario(dp)), distributed = run(scenario(dist));
+  ASSERT_EQ(distributed.status, RunStatus::Complete) << distributed.status_message;
+  ASSERT_EQ(distributed.secagg.size(), 4u);
+  double z_min = 1e30;
+  for (const SecAggRecord& a : distributed.secagg) {
+    EXPECT_TRUE(a.verified);
+    EXPECT_DOUBLE_EQ(a.dp_noise_std_target, 1.0);  // z S
+    EXPECT_GT(a.dp_noise_std_survived, 0.5);
+    EXPECT_LT(a.dp_noise_std_survived, 1.5);
+    // the multiplier: survived std over the sensitivity (slightly above S from the rounding)
+    EXPECT_LT(a.dp_noise_multiplier, a.dp_noise_std_survived);
+    EXPECT_GT(a.dp_noise_multiplier, 0.999 * a.dp_noise_std_survived);
+    z_min = std::min(z_min, a.dp_noise_multiplier);
+  }
+  const double q = distributed.privacy.sample_rate;
+  EXPECT_NEAR(distributed.rounds.back().epsilon_rdp,
+              epsilon_for(AccountantKind::Rdp, {{q, z_min, 4}}, 1e-5), 1e-9);
+  EXPECT_NEAR(central.rounds.back().epsilon_rdp,
+              epsilon_for(AccountantKind::Rdp, {{q, 1.0, 4}}, 1e-5), 1e-9);
 }

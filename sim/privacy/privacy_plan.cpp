@@ -146,6 +146,18 @@ void PrivacyLedger::change_noise_multiplier(double sigma) {
   cached_steps_ = -1;
 }
 
+void PrivacyLedger::lower_noise_multiplier(double sigma) {
+  bool changed = sigma < plan_.noise_multiplier;
+  plan_.noise_multiplier = std::min(plan_.noise_multiplier, sigma);
+  for (Segment& g : done_) {
+    changed = changed || sigma < g.sigma;
+    g.sigma = std::min(g.sigma, sigma);
+  }
+  if (!changed) return;
+  pld_curve_.reset();
+  cached_steps_ = -1;
+}
+
 void PrivacyLedger::update_cache() const {
   if (cached_steps_ == max_steps_ && cached_segments_ == done_.size()) return;
   cached_steps_ = max_steps_;

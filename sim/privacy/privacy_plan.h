@@ -65,6 +65,9 @@ class PrivacyLedger {
   // every segment, each with the most events any unit ran in it (an upper bound for every unit).
   void change_noise_multiplier(double sigma);
   int segments() const { return int(done_.size()) + 1; }
+  // Distributed DP: a round's noise that survived the dropouts was only `sigma`; every event is
+  // then accounted at min(its sigma, sigma) (conservative: the smallest noise of any round).
+  void lower_noise_multiplier(double sigma);
 
  private:
   PrivacyPlan plan_;

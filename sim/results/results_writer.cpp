@@ -214,6 +214,9 @@ void write_secagg(hid_t root, const std::vector<SecAggRecord>& rs) {
   col_d("prg_words", [](auto& r) { return r.prg_words; });
   col_d("client_seconds", [](auto& r) { return r.client_seconds; });
   col_d("server_seconds", [](auto& r) { return r.server_seconds; });
+  col_d("dp_noise_std_target", [](auto& r) { return r.dp_noise_std_target; });
+  col_d("dp_noise_std_survived", [](auto& r) { return r.dp_noise_std_survived; });
+  col_d("dp_noise_multiplier", [](auto& r) { return r.dp_noise_multiplier; });
   for (int st = 0; st < 4; ++st) {
     col_d(std::string("client_bytes_sent_") + kStageNames[st],
           [st](auto& r) { return r.client_bytes_sent[st]; });
@@ -236,7 +239,8 @@ std::vector<SecAggRecord> read_secagg(hid_t root) {
   const auto wrap = read_column<int64_t>(g.id(), "wraparounds", &n, false);
   const auto shamir = read_column<int64_t>(g.id(), "shamir_reconstructions", &n, false);
   const auto mse = f64("quantisation_mse"), prg = f64("prg_words"), cs = f64("client_seconds"),
-             ss = f64("server_seconds");
+             ss = f64("server_seconds"), dt = f64("dp_noise_std_target"),
+             dsv = f64("dp_noise_std_survived"), dz = f64("dp_noise_multiplier");
   std::vector<std::vector<double>> sent(4), received(4);
   for (int st = 0; st < 4; ++st) {
     sent[st] = f64(std::string("client_bytes_sent_") + kStageNames[st]);
@@ -260,6 +264,9 @@ std::vector<SecAggRecord> read_secagg(hid_t root) {
     r.prg_words = prg[i];
     r.client_seconds = cs[i];
     r.server_seconds = ss[i];
+    r.dp_noise_std_target = dt[i];
+    r.dp_noise_std_survived = dsv[i];
+    r.dp_noise_multiplier = dz[i];
     for (int st = 0; st < 4; ++st) {
       r.client_bytes_sent[st] = sent[st][i];
       r.client_bytes_received[st] = received[st][i];

@@ -52,6 +52,9 @@ struct SecAggRecord {
   double prg_words = 0.0;  // mask words expanded, clients and server
   int64_t shamir_reconstructions = 0;
   double client_seconds = 0.0, server_seconds = 0.0;
+  // distributed DP: the noise std of the sum wanted and the one that survived the dropouts
+  // (model units), and the noise multiplier the accountant used for the round
+  double dp_noise_std_target = 0.0, dp_noise_std_survived = 0.0, dp_noise_multiplier = 0.0;
 };
 
 struct EvalRecord {
