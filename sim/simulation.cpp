@@ -243,12 +243,15 @@ bool Simulation::secure_aggregate(int round, const std::vector<int>& cohort,
     // be below 1e-12, so the continuous Gaussian's accounting stands.
     const double tau =
         10.0 * std::max(0, K - 1) * std::exp(-M_PI * M_PI * res.plan.client_noise_sigma2);
-    if (tau > 1e-12)
-      throw std::runtime_error(
-          "distributed DP: the clients' integer noise variance " +
-          std::to_string(res.plan.client_noise_sigma2) +
-          " is too small for the discrete Gaussian sum to be accounted as a Gaussian (tau = " +
-          std::to_string(tau) + ", Kairouz et al. 2021 Thm. 4); raise secagg.bits");
+    if (tau > 1e-12) {
+      char msg[320];
+      std::snprintf(msg, sizeof msg,
+                    "distributed DP: the clients' integer noise variance %.4g is too small for the "
+                    "discrete Gaussian sum to be accounted as a Gaussian (tau = %.3g > 1e-12, "
+                    "Kairouz et al. 2021 Thm. 4); raise secagg.bits",
+                    res.plan.client_noise_sigma2, tau);
+      throw std::runtime_error(msg);
+    }
     const double scale = res.plan.scale;
     const double survived = std::sqrt(res.dp_noise_variance_survived);  // model units
     const double z = survived * scale / (user_clip_ * scale + std::sqrt(double(P)));
