@@ -144,7 +144,7 @@ TEST_F(RunManagerTest, ChangesNeedAPausedRun) {
   lr.client_lr = 0.1;
   EXPECT_FALSE(m.change(id, lr, &error));
   EXPECT_NE(error.find("pause"), std::string::npos) << error;
-  for (int i = 0; i < 3000 && m.snapshot(id)->rounds_done < 1; ++i)
+  for (int i = 0; i < 12000 && m.snapshot(id)->rounds_done < 1; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   m.stop(id);
   const RunSnapshot s = wait_finished(m, id);
@@ -159,11 +159,11 @@ TEST_F(RunManagerTest, RunsQueueAndClosingTheManagerSavesThemInterrupted) {
     RunManager m(1);
     const int a = m.submit(scenario({"run.rounds=100000"}));
     const int b = m.submit(scenario({"run.name=\"second\""}));
-    for (int i = 0; i < 2000 && m.snapshot(a)->rounds_done < 1; ++i)
+    for (int i = 0; i < 12000 && m.snapshot(a)->rounds_done < 1; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(m.snapshot(a)->state, RunState::Running);
     EXPECT_EQ(m.snapshot(b)->state, RunState::Queued);  // one slot, taken by a
-  }  // closing the window
+  }                                                     // closing the window
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir_)) {
     const RunResult r = read_results(e.path().string());

@@ -8,7 +8,8 @@
 #     finish, the trade-off chart is exported to PNG and holds the runs' colours (points with
 #     error bars over seeds), and the window screenshot is written;
 #  3. with the fedsim CLI (4th argument): `fedsim sweep` writes a sweep file, fedsim-ui opens it and
-#     a run file of session 1 with --open-results (7 runs loaded) and exports the trade-off chart.
+#     a run file of session 1 with --open-results (7 runs loaded) and exports the trade-off chart;
+#     the SecAgg tab is in front (a loaded run without secure aggregation: its note).
 # usage: ui_headless_test.sh FEDSIM_UI SOURCE_DIR WORK_DIR [FEDSIM]
 set -euo pipefail
 ui="$(realpath "$1")" src="$2" work="$3"
@@ -112,7 +113,7 @@ check_png sweep.png 1280 800 1280 800
 # 3. A sweep file and a run file opened as finished runs.
 if [ -n "$cli" ]; then
   OMP_NUM_THREADS=2 "$cli" sweep tiny-sweep.toml --output sweep.h5 >out-cli.txt
-  ui_run open --open-results sweep.h5 --open-results "$path" --frames 30 \
+  ui_run open --open-results sweep.h5 --open-results "$path" --frames 30 --tab SecAgg \
     --export-chart tradeoff charts/opened.png --screenshot opened.png
   grep -q '^opened sweep.h5: 6 run(s)$' out-open.txt || { echo "FAIL: sweep file not opened" >&2; exit 1; }
   grep -q "^opened $path: 1 run(s)\$" out-open.txt || { echo "FAIL: run file not opened" >&2; exit 1; }

@@ -166,6 +166,7 @@ void App::remove_run(int id) {
   const auto n = loaded.size();
   std::erase_if(loaded, [&](const LoadedRun& l) { return l.snap.id == id; });
   if (loaded.size() == n) runs.remove(id);  // not a loaded run: the RunManager's
+  secagg.forget(id);
   if (selected == id) selected = -1;
   refresh();
 }
@@ -267,7 +268,7 @@ void App::frame(ImVec2 display) {
   ImGui::EndGroup();
   ImGui::SameLine();
 
-  // Right column: Curves, Trade-off, then Runs / Clients / Export as tabs.
+  // Right column: Curves, Trade-off, then Runs / Clients / SecAgg / Export as tabs.
   ImGui::BeginGroup();
   const float curves_h = std::round(body_h * 0.36f), trade_h = std::round(body_h * 0.30f);
   const float tabs_h = body_h - curves_h - trade_h - 2 * st.ItemSpacing.y;
@@ -275,19 +276,29 @@ void App::frame(ImVec2 display) {
   region("TRADE-OFF", ImVec2(right_w, trade_h), [&] { panel_tradeoff(*this); });
   ImGui::BeginChild("TABS", ImVec2(right_w, tabs_h), true);
   if (ImGui::BeginTabBar("tabs")) {
-    if (ImGui::BeginTabItem("Runs")) {
+    // select_tab: brought to front once (ImGuiTabItemFlags_SetSelected), e.g. by --tab.
+    const auto tab = [&](const char* name) {
+      const bool front = select_tab == name;
+      return ImGui::BeginTabItem(name, nullptr, front ? ImGuiTabItemFlags_SetSelected : 0);
+    };
+    if (tab("Runs")) {
       panel_runs(*this);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Clients")) {
+    if (tab("Clients")) {
       panel_clients(*this);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Export")) {
+    if (tab("SecAgg")) {
+      panel_secagg(*this);
+      ImGui::EndTabItem();
+    }
+    if (tab("Export")) {
       panel_export(*this);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    select_tab.clear();
   }
   ImGui::EndChild();
   ImGui::EndGroup();

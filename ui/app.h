@@ -1,11 +1,11 @@
 // The dashboard application: its state, shared by the panels, and one function per panel.
 //
 // Layout (UI.md): a fixed set of child regions that follows the window size. Left column:
-// Scenario, Privacy, Run; right column: Curves, Trade-off and a tab bar with Runs, Clients and
-// Export; a status line at the bottom. Each panel lives in its own panel_*.cpp and draws from App
-// (the scenario being edited, the RunManager's snapshots of this frame plus the runs opened from
-// result files, per-run view settings). No panel blocks: runs go on RunManager's worker threads,
-// PLD on PrivacyWorker's.
+// Scenario, Privacy, Run; right column: Curves, Trade-off and a tab bar with Runs, Clients, SecAgg
+// and Export; a status line at the bottom. Each panel lives in its own panel_*.cpp and draws from
+// App (the scenario being edited, the RunManager's snapshots of this frame plus the runs opened
+// from result files, per-run view settings). No panel blocks: runs go on RunManager's worker
+// threads, PLD on PrivacyWorker's.
 #pragma once
 
 #include <imgui.h>
@@ -20,6 +20,7 @@
 #include "ui/result_files.h"
 #include "ui/run_manager.h"
 #include "ui/scenario_edit.h"
+#include "ui/secagg_view.h"
 
 namespace fedsim::ui {
 
@@ -64,6 +65,13 @@ struct App {
   std::string pending_png_path;  // its file ("": export_dir/NAME.png)
   std::string png_path;          // set with png_rect when the chart was drawn this frame
   ChartRect png_rect;
+
+  // SecAgg panel: views of finished runs' /secagg by run id; the bytes chart's direction
+  SecAggCache secagg;
+  bool secagg_received = false;
+
+  // The tab to bring to front on the next frame (Runs, Clients, SecAgg, Export; --tab), then "".
+  std::string select_tab;
 
   // Open results (Export panel)
   std::string results_field = "results/";
@@ -111,6 +119,7 @@ void panel_curves(App& app);
 void panel_tradeoff(App& app);
 void panel_runs(App& app);
 void panel_clients(App& app);
+void panel_secagg(App& app);
 void panel_export(App& app);
 void status_line(App& app);
 
@@ -125,6 +134,7 @@ void chart_curve(App& app, const std::string& metric, ImVec2 size);  // accuracy
 void chart_tradeoff(App& app, ImVec2 size);
 void chart_privacy(App& app, ImVec2 size);
 void chart_clients(App& app, const std::string& which, ImVec2 size);  // sizes | skew | accuracy
+void chart_secagg(App& app, const std::string& which, ImVec2 size);   // dropouts | sent | received
 
 // Small shared widgets and formats.
 // An axis with its label (and unit); `log` for epsilon axes.

@@ -2,6 +2,7 @@
 //
 //   fedsim-ui [--scenario FILE] [--run | --sweep] [--open-results FILE.h5]... [--frames N]
 //             [--export-chart NAME out.png]... [--screenshot out.png] [--size 1280x800]
+//             [--tab Runs|Clients|SecAgg|Export]
 //
 // --sweep queues every point of FILE's [sweep] table (as `fedsim sweep`, shown as separate runs).
 // --open-results opens a run or sweep file as finished runs (as the Export panel's "Open results").
@@ -10,7 +11,8 @@
 // alone at the window's size through the real OpenGL path and writes it to PNG, once the runs
 // have finished (at the end with --frames); --screenshot writes the whole window to PNG after the
 // last frame (read from the back buffer before the swap). Closing the window stops every run
-// cleanly (saved with status interrupted) and prints where each run's results are.
+// cleanly (saved with status interrupted) and prints where each run's results are. --tab brings
+// that tab of the lower right panel to front (e.g. for a screenshot of SecAgg).
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -34,6 +36,7 @@ namespace {
 
 struct Args {
   std::string scenario, screenshot;
+  std::string tab;  // --tab: the tab shown first
   bool run = false;
   bool sweep = false;  // --sweep: queue every point of the scenario's [sweep] table
   long frames = -1;    // -1: until the window is closed
@@ -46,7 +49,7 @@ int usage(const char* msg) {
   std::fprintf(stderr,
                "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] "
                "[--open-results FILE.h5]... [--frames N] [--export-chart NAME out.png]... "
-               "[--screenshot out.png] [--size WxH]\n",
+               "[--screenshot out.png] [--size WxH] [--tab Runs|Clients|SecAgg|Export]\n",
                msg);
   return 2;
 }
@@ -72,6 +75,8 @@ int main(int argc, char** argv) {
       a.frames = std::strtol(argv[++i], nullptr, 10);
     else if (arg == "--screenshot" && has_value)
       a.screenshot = argv[++i];
+    else if (arg == "--tab" && has_value)
+      a.tab = argv[++i];
     else if (arg == "--open-results" && has_value)
       a.results.push_back(argv[++i]);
     else if (arg == "--export-chart" && i + 2 < argc) {
@@ -119,6 +124,7 @@ int main(int argc, char** argv) {
   {
     auto app = std::make_unique<fedsim::ui::App>();
     if (!a.scenario.empty()) app->open(a.scenario);
+    app->select_tab = a.tab;
     for (const auto& f : a.results) {
       const int n = app->open_results(f);
       if (n < 0)

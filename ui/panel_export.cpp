@@ -53,9 +53,10 @@ void write_csv(App& app) {
 }  // namespace
 
 const std::vector<std::string>& chart_names() {
-  static const std::vector<std::string> n = {"accuracy",   "loss",           "epsilon",
-                                             "tradeoff",   "privacy",        "client_sizes",
-                                             "label_skew", "client_accuracy"};
+  static const std::vector<std::string> n = {
+      "accuracy",        "loss",         "epsilon",        "tradeoff",
+      "privacy",         "client_sizes", "label_skew",     "client_accuracy",
+      "secagg_dropouts", "secagg_sent",  "secagg_received"};
   return n;
 }
 
@@ -72,6 +73,8 @@ bool draw_chart(App& app, const std::string& name, ImVec2 size) {
     chart_clients(app, "skew", size);
   else if (name == "client_accuracy")
     chart_clients(app, "accuracy", size);
+  else if (name == "secagg_dropouts" || name == "secagg_sent" || name == "secagg_received")
+    chart_secagg(app, name.substr(7), size);  // without "secagg_"
   else
     return false;
   return true;
