@@ -16,6 +16,10 @@ void noise_axpy_row_avx2(float* out, const float* base, const float* g, int64_t 
 void noise_axpy_row_avx512(float* out, const float* base, const float* g, int64_t n, float stddev,
                            float scale, uint32_t k0, uint32_t k1, uint32_t round, uint32_t client,
                            uint32_t step);
+void philox_mask_add_avx2(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0, uint32_t c1,
+                          uint32_t c2, uint32_t k0, uint32_t k1, bool subtract);
+void philox_mask_add_avx512(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0, uint32_t c1,
+                            uint32_t c2, uint32_t k0, uint32_t k1, bool subtract);
 #endif
 
 namespace {
@@ -95,6 +99,22 @@ void noise_axpy_row_on(NoiseIsa isa, float* out, const float* base, const float*
 #endif
     default:
       return noise_axpy_row_generic(out, base, g, n, stddev, scale, key, round, client, step);
+  }
+}
+
+bool philox_mask_add(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0, uint32_t c1, uint32_t c2,
+                     uint32_t k0, uint32_t k1, bool subtract) {
+  switch (noise_isa_in_use()) {
+#ifdef FEDSIM_NOISE_X86
+    case NoiseIsa::kAvx512:
+      philox_mask_add_avx512(y, g0, groups, c0, c1, c2, k0, k1, subtract);
+      return true;
+    case NoiseIsa::kAvx2:
+      philox_mask_add_avx2(y, g0, groups, c0, c1, c2, k0, k1, subtract);
+      return true;
+#endif
+    default:
+      return false;
   }
 }
 

@@ -1,5 +1,6 @@
 // The noise row on 8 lanes with AVX2 and FMA (compiled with -mavx2 -mfma; called only where the
 // CPU has them, see cpu_noise.cpp).
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__x86_64__) && defined(__AVX2__)
@@ -44,6 +45,8 @@ struct V8 {
   static F fma(F a, F b, F c) { return _mm256_fmadd_ps(a, b, c); }
   static F load(const float* p) { return _mm256_loadu_ps(p); }
   static void store(float* p, F v) { _mm256_storeu_ps(p, v); }
+  static I loadi(const uint32_t* p) { return _mm256_loadu_si256(reinterpret_cast<const I*>(p)); }
+  static void storei(uint32_t* p, I v) { _mm256_storeu_si256(reinterpret_cast<I*>(p), v); }
   // dst[4 l + j] = z[j] lane l: a 4x4 transpose inside each 128-bit half, then half swaps
   static void store_interleaved(const F z[4], float* dst) {
     const F a = _mm256_unpacklo_ps(z[0], z[1]), b = _mm256_unpackhi_ps(z[0], z[1]);
@@ -66,6 +69,11 @@ void noise_axpy_row_avx2(float* out, const float* base, const float* g, int64_t 
                          float scale, uint32_t k0, uint32_t k1, uint32_t round, uint32_t client,
                          uint32_t step) {
   noise_axpy_row_simd<V8>(out, base, g, n, stddev, scale, k0, k1, round, client, step);
+}
+
+void philox_mask_add_avx2(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0, uint32_t c1,
+                          uint32_t c2, uint32_t k0, uint32_t k1, bool subtract) {
+  philox_mask_add_simd<V8>(y, g0, groups, c0, c1, c2, k0, k1, subtract);
 }
 
 }  // namespace fedsim

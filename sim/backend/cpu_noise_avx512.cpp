@@ -1,5 +1,6 @@
 // The noise row on 16 lanes with AVX-512 (compiled with -mavx512f -mavx512dq -mavx512bw
 // -mavx512vl -mfma; called only where the CPU has them, see cpu_noise.cpp).
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__x86_64__) && defined(__AVX512F__)
@@ -46,6 +47,8 @@ struct V16 {
   static F fma(F a, F b, F c) { return _mm512_fmadd_ps(a, b, c); }
   static F load(const float* p) { return _mm512_loadu_ps(p); }
   static void store(float* p, F v) { _mm512_storeu_ps(p, v); }
+  static I loadi(const uint32_t* p) { return _mm512_loadu_si512(p); }
+  static void storei(uint32_t* p, I v) { _mm512_storeu_si512(p, v); }
   // dst[4 l + j] = z[j] lane l: a 4x4 transpose inside each 128-bit chunk, then chunk shuffles
   static void store_interleaved(const F z[4], float* dst) {
     const F a = _mm512_unpacklo_ps(z[0], z[1]), b = _mm512_unpackhi_ps(z[0], z[1]);
@@ -72,6 +75,11 @@ void noise_axpy_row_avx512(float* out, const float* base, const float* g, int64_
                            float scale, uint32_t k0, uint32_t k1, uint32_t round, uint32_t client,
                            uint32_t step) {
   noise_axpy_row_simd<V16>(out, base, g, n, stddev, scale, k0, k1, round, client, step);
+}
+
+void philox_mask_add_avx512(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0, uint32_t c1,
+                            uint32_t c2, uint32_t k0, uint32_t k1, bool subtract) {
+  philox_mask_add_simd<V16>(y, g0, groups, c0, c1, c2, k0, k1, subtract);
 }
 
 }  // namespace fedsim

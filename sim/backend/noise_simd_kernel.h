@@ -12,7 +12,7 @@
 // and_, andnot (~a & b), or_, xor_, xor3, srli, slli (32-bit lanes), srli64, slli64 (64-bit
 // lanes), mul_even (32x32->64 multiply of the low halves of 64-bit lanes), blend_odd (a's even
 // 32-bit lanes, b's odd ones), gt01 (1 where a > b), to_float, as_int, as_float, fadd, fsub, mul,
-// div, sqrt, fma, load, store, store_interleaved.
+// div, sqrt, fma, load, store, loadi, storei (32-bit integers), store_interleaved.
 #pragma once
 
 #include <cstdint>
@@ -127,6 +127,31 @@ inline void box_muller_lanes(typename V::I a, typename V::I b, typename V::F& z0
   sincos_24bit<V>(V::srli(b, 8), s, c);
   z0 = V::mul(r, c);
   z1 = V::mul(r, s);
+}
+
+// Secure-aggregation masks (sim/secagg/mask_prg.h): for every group g < groups of 16 blocks,
+// y[64 g + 16 w + l] (+ or -)= output word w of Philox block 16 (g0 + g) + l, counter
+// (c0, c1, c2, block), key (k0, k1); modulo 2^32.
+template <class V>
+inline void philox_mask_add_simd(uint32_t* y, uint64_t g0, size_t groups, uint32_t c0s,
+                                 uint32_t c1s, uint32_t c2s, uint32_t k0, uint32_t k1,
+                                 bool subtract) {
+  using I = typename V::I;
+  constexpr int L = V::kLanes;
+  const PhiloxKeys<V> keys(k0, k1);
+  const I c0 = V::set1(c0s), c1 = V::set1(c1s), c2 = V::set1(c2s);
+  for (size_t g = 0; g < groups; ++g) {
+    uint32_t* yg = y + g * 64;
+    for (int h = 0; h < 16; h += L) {
+      I u[4];
+      philox_lanes<V>(c0, c1, c2, uint32_t((g0 + g) * 16 + h), keys, u);
+      for (int w = 0; w < 4; ++w) {
+        uint32_t* p = yg + 16 * w + h;
+        const I v = V::loadi(p);
+        V::storei(p, subtract ? V::sub(v, u[w]) : V::add(v, u[w]));
+      }
+    }
+  }
 }
 
 // out[i] = (base ? base[i] : 0) + scale * (g[i] + stddev * z_i), z_i = gaussian_at(...), i < n.

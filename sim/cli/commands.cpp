@@ -20,9 +20,7 @@
 #include "fedsim_version.h"
 
 namespace fedsim::cli {
-namespace {
 
-// A TOML basic string for `value` (used to turn --backend/--output into overrides).
 std::string toml_quote(const std::string& value) {
   std::string q = "\"";
   for (char c : value) {
@@ -31,6 +29,14 @@ std::string toml_quote(const std::string& value) {
   }
   return q + "\"";
 }
+
+std::string version_difference(const std::string& version, const std::string& commit) {
+  if (version == FEDSIM_VERSION && commit == FEDSIM_GIT_COMMIT) return "";
+  return "it was written by fedsim " + version + " (commit " + commit + "), this is fedsim " +
+         FEDSIM_VERSION + " (commit " + FEDSIM_GIT_COMMIT + ")";
+}
+
+namespace {
 
 Scenario load(const std::string& file, const std::vector<std::string>& overrides) {
   if (file.empty()) return parse_scenario(default_scenario_text(), "<default>", overrides);
@@ -98,13 +104,13 @@ int train_and_save(const Scenario& s, const std::string& path, bool force, bool 
     std::fprintf(stderr, "fedsim: %s: data: %s\n", s.source_path.c_str(), e.what());
     return 2;
   }
-  if (resume && resume->checkpoint.data_fingerprint != federation_fingerprint(fed)) {
+  if (const std::string now = resume ? federation_fingerprint(fed) : "";
+      resume && resume->checkpoint.data_fingerprint != now) {
     std::fprintf(stderr,
                  "fedsim: %s: the data differs from the data the checkpoint was taken with "
                  "(fingerprint %.12s... in the file, %.12s... now): the data source, file or "
                  "partition changed since the run%s\n",
-                 path.c_str(), resume->checkpoint.data_fingerprint.c_str(),
-                 federation_fingerprint(fed).c_str(),
+                 path.c_str(), resume->checkpoint.data_fingerprint.c_str(), now.c_str(),
                  allow_data_mismatch ? "; resuming anyway (--allow-mismatch)"
                                      : ". Pass --allow-mismatch to resume anyway.");
     if (!allow_data_mismatch) return 2;
@@ -263,10 +269,8 @@ int cmd_resume(const ResumeArgs& a) {
   if (prev.status == RunStatus::Diverged)
     return refuse("the run diverged (" + prev.status_message +
                   "); resuming would repeat it. Start a new run with smaller learning rates.");
-  if (prev.fedsim_version != FEDSIM_VERSION || prev.git_commit != FEDSIM_GIT_COMMIT) {
-    const std::string diff = "it was written by fedsim " + prev.fedsim_version + " (commit " +
-                             prev.git_commit + "), this is fedsim " + FEDSIM_VERSION + " (commit " +
-                             FEDSIM_GIT_COMMIT + ")";
+  if (const std::string diff = version_difference(prev.fedsim_version, prev.git_commit);
+      !diff.empty()) {
     if (!a.allow_mismatch)
       return refuse(diff +
                     ": the continued rounds may differ from an uninterrupted run. Pass "

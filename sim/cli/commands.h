@@ -25,6 +25,12 @@ struct ResumeArgs {
   bool quiet = false;
 };
 
+// A TOML basic string for `value` (turns --backend/--output/FILE into --set overrides).
+std::string toml_quote(const std::string& value);
+// "" when a file written by fedsim `version` at `commit` is this build's, else the difference in
+// words (resume refuses such files unless --allow-mismatch).
+std::string version_difference(const std::string& version, const std::string& commit);
+
 // The process's command line, shell-quoted, recorded in every result file's manifest.
 void set_command_line(int argc, char** argv);
 const std::string& command_line();

@@ -17,8 +17,6 @@
 #include "sim/sweep/sweep_file.h"
 #include "sim/sweep/sweep_runner.h"
 
-#include "fedsim_version.h"
-
 namespace fedsim::cli {
 namespace {
 
@@ -116,15 +114,6 @@ int execute(const std::string& text, const std::string& scenario_path,
   return 0;
 }
 
-std::string toml_quote(const std::string& value) {
-  std::string q = "\"";
-  for (char c : value) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
-  }
-  return q + "\"";
-}
-
 }  // namespace
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
@@ -171,10 +160,8 @@ int cmd_resume_sweep(const std::string& file, bool allow_mismatch, bool quiet) {
   std::vector<Scenario> scenarios;
   try {
     prev = read_sweep(file);
-    if (prev.fedsim_version != FEDSIM_VERSION || prev.git_commit != FEDSIM_GIT_COMMIT) {
-      const std::string diff = "it was written by fedsim " + prev.fedsim_version + " (commit " +
-                               prev.git_commit + "), this is fedsim " + FEDSIM_VERSION +
-                               " (commit " + FEDSIM_GIT_COMMIT + ")";
+    if (const std::string diff = version_difference(prev.fedsim_version, prev.git_commit);
+        !diff.empty()) {
       if (!allow_mismatch)
         throw ScenarioError(diff +
                             ": continued runs may differ from uninterrupted ones. Pass "
