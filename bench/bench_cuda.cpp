@@ -8,17 +8,22 @@
 //       expected work), for 1,000 and 10,000 clients;
 //   (d) one full round of the target scenario through Simulation::step_round: 10,000 clients per
 //       round out of a population of --population (default 1,000,000), 50 samples per client,
-//       the same MLP, sample-level DP-SGD (sigma 1, C 1): seconds per round.
+//       the same MLP, sample-level DP-SGD (sigma 1, C 1): seconds per round; then the same
+//       round on the CPU backend of the same machine (all its cores), and the speed-up.
+// --profile instead runs (b) and (c) at 10,000 clients, each on a fresh backend with
+// FEDSIM_CUDA_OP_TIMING=1, so each prints its per-op GPU time table (stderr) when it ends.
 // Every figure is also printed as "RESULT <key> <value>" for tools/gpu-check.sh.
 // Without a CUDA device it prints "bench_cuda: no CUDA device (<reason>)" and exits 0.
-// Usage: bench_cuda [--population N] [--quick] [--backend cpu]
+// Usage: bench_cuda [--population N] [--quick] [--backend cpu] [--no-cpu] [--profile]
 //   --quick: tiny sizes (a smoke run of the program, seconds); --backend cpu: run it on the CPU
-//   backend instead (checks the program itself on machines without a GPU; use with --quick).
+//   backend instead (checks the program itself on machines without a GPU; use with --quick);
+//   --no-cpu: skip the CPU round of (d).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -130,11 +135,52 @@ double best_round(Backend& be, int reps, F&& fn) {
   return best;
 }
 
+// --profile: a non-private and a DP-SGD round of 10,000 clients (as in (b) and (c)), each on a
+// fresh backend with per-op timing, whose table is printed when the backend is destroyed.
+int profile(const std::string& kind) {
+  setenv("FEDSIM_CUDA_OP_TIMING", "1", 1);
+  const int d = 128, B = 32, per_client = 128, K = 10000;
+  const ModelLayout layout = bench_layout(d);
+  const Federation fed = random_federation(K, per_client, d);
+  const std::vector<float> init = init_parameters(layout, 1);
+  std::vector<int> clients(K);
+  for (int k = 0; k < K; ++k) clients[k] = k;
+  ClientConfig cc;
+  cc.batch_size = B;
+  for (bool dp : {false, true}) {
+    std::unique_ptr<Backend> be;
+    try {
+      be = make_backend(kind);
+    } catch (const BackendError& e) {
+      std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
+      return 0;
+    }
+    {
+      Resident res(*be, fed, init);
+      const double q = double(B) / per_client;
+      const DpSgdSettings dps{q, per_client / B, 1.0f, 1.0f, dp_micro_batch_rows(q, per_client, B)};
+      LocalTrainer t =
+          dp ? LocalTrainer(*be, layout, cc, K, 1, dps) : LocalTrainer(*be, layout, cc, K, 1);
+      const double s = best_round(*be, 2, [&](int r) {
+        if (dp)
+          t.train_dp(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
+        else
+          t.train(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
+      });
+      std::fflush(stdout);
+      std::fprintf(stderr, "profile: %s, %d clients, best round %.2f ms (3 rounds in the table)\n",
+                   dp ? "DP-SGD" : "non-private", K, s * 1e3);
+    }
+    be.reset();  // prints the table
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int64_t population = 1000000;
-  bool quick = false;
+  bool quick = false, cpu_round = true, run_profile = false;
   std::string kind = "cuda";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--population") && i + 1 < argc)
@@ -143,7 +189,12 @@ int main(int argc, char** argv) {
       quick = true;
     else if (!std::strcmp(argv[i], "--backend") && i + 1 < argc)
       kind = argv[++i];
+    else if (!std::strcmp(argv[i], "--no-cpu"))
+      cpu_round = false;
+    else if (!std::strcmp(argv[i], "--profile"))
+      run_profile = true;
   }
+  if (run_profile) return profile(kind);
   std::unique_ptr<Backend> be_owner;
   try {
     be_owner = make_backend(kind);
@@ -257,6 +308,19 @@ int main(int argc, char** argv) {
       result("target_population", double(population), "clients");
       result("target_clients_per_round", double(cohort), "clients");
       result("target_dp_sgd_round_s", best, "s");
+      if (cpu_round && kind != "cpu") {
+        // The same scenario and data on the CPU backend of this machine: round 2 (as above).
+        Simulation cpu_sim(s, fed, make_backend("cpu"));
+        double cpu_best = 1e30;
+        for (int r = 1; r <= 2; ++r) {
+          const RoundRecord rec = cpu_sim.step_round();
+          std::printf("target on the CPU backend (%s): round %d: %.3f s, loss %.4f\n",
+                      cpu_sim.backend().device().c_str(), r, rec.wall_time_s, rec.train_loss);
+          if (r > 1) cpu_best = rec.wall_time_s;
+        }
+        result("target_cpu_round_s", cpu_best, "s");
+        result("target_speedup_vs_cpu", cpu_best / best, "x");
+      }
     }
   } catch (const std::exception& e) {
     std::printf("bench_cuda: FAILED: %s\n", e.what());

@@ -66,4 +66,29 @@ void gemm_strided_batched(cublasHandle_t handle,
   }
 }
 
+void gemm_pointer_batched(cublasHandle_t handle,
+                          bool trans_a,
+                          bool trans_b,
+                          int m,
+                          int n,
+                          int k,
+                          float alpha,
+                          const float* const* a,
+                          int lda,
+                          const float* const* b,
+                          int ldb,
+                          float beta,
+                          float* const* c,
+                          int ldc,
+                          int batch) {
+  if (m <= 0 || n <= 0 || k <= 0 || batch <= 0) return;
+  const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+  for (int b0 = 0; b0 < batch; b0 += kMaxBatchPerCall) {
+    const int nb = std::min(kMaxBatchPerCall, batch - b0);
+    CUBLAS_CHECK_THROW(cublasSgemmBatched(handle, op_b, op_a, n, m, k, &alpha, b + b0, ldb, a + b0,
+                                          lda, &beta, c + b0, ldc, nb));
+  }
+}
+
 }  // namespace fedsim::cuda

@@ -32,4 +32,22 @@ void gemm_strided_batched(cublasHandle_t handle,
                           int64_t stride_c,
                           int batch);
 
+// The same for matrices anywhere: for b < batch, C[b] = alpha op(A[b]) op(B[b]) + beta C[b], where
+// a, b, c are DEVICE arrays of `batch` pointers (cublasSgemmBatched). Requires k > 0.
+void gemm_pointer_batched(cublasHandle_t handle,
+                          bool trans_a,
+                          bool trans_b,
+                          int m,
+                          int n,
+                          int k,
+                          float alpha,
+                          const float* const* a,
+                          int lda,
+                          const float* const* b,
+                          int ldb,
+                          float beta,
+                          float* const* c,
+                          int ldc,
+                          int batch);
+
 }  // namespace fedsim::cuda

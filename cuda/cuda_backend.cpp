@@ -5,12 +5,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cuda/cublas_gemm.h"
 #include "cuda/cuda_check.cuh"
 #include "cuda/kernels.cuh"
+#include "sim/backend/ragged_buckets.h"
 
 namespace fedsim {
 namespace {
@@ -31,7 +37,82 @@ std::string no_device_reason() {
   return count == 0 ? "0 devices" : "";
 }
 
+// Op names for the timing table: a GEMM's name says which operands are transposed (in a training
+// step: NT the forward, NN the input gradient, TN the weight gradient).
+const char* gemm_name(const char* const (&names)[4], bool ta, bool tb) {
+  return names[(ta ? 2 : 0) + (tb ? 1 : 0)];
+}
+constexpr const char* kGemmBatched[4] = {"gemm_batched NN", "gemm_batched NT", "gemm_batched TN",
+                                         "gemm_batched TT"};
+constexpr const char* kGemmRagged[4] = {"gemm_ragged NN", "gemm_ragged NT", "gemm_ragged TN",
+                                        "gemm_ragged TT"};
+
 }  // namespace
+
+// ---- per-op timing (FEDSIM_CUDA_OP_TIMING=1) ----------------------------------------------------
+
+struct CudaBackend::OpTiming {
+  static constexpr size_t kFlushEvery = 4096;
+  cudaStream_t stream = nullptr;
+  cudaEvent_t last = nullptr;  // the most recent event already accounted
+  std::vector<std::pair<const char*, cudaEvent_t>> pending;
+  std::vector<cudaEvent_t> pool;
+  std::map<std::string, std::pair<double, int64_t>> totals;  // op -> (ms, calls)
+
+  cudaEvent_t take() {
+    cudaEvent_t e = nullptr;
+    if (!pool.empty()) {
+      e = pool.back();
+      pool.pop_back();
+    } else {
+      CUDA_CHECK_THROW(cudaEventCreate(&e));
+    }
+    return e;
+  }
+  void mark(const char* op) {
+    cudaEvent_t e = take();
+    CUDA_CHECK_THROW(cudaEventRecord(e, stream));
+    pending.emplace_back(op, e);
+    if (pending.size() >= kFlushEvery) flush();
+  }
+  void flush() {
+    if (pending.empty()) return;
+    CUDA_CHECK_THROW(cudaEventSynchronize(pending.back().second));
+    for (auto& [op, e] : pending) {
+      float ms = 0.0f;
+      CUDA_CHECK_THROW(cudaEventElapsedTime(&ms, last, e));
+      auto& t = totals[op];
+      t.first += ms;
+      ++t.second;
+      pool.push_back(last);
+      last = e;
+    }
+    pending.clear();
+  }
+  void report() const {
+    double all = 0.0;
+    for (const auto& [op, t] : totals) all += t.first;
+    std::vector<std::pair<double, std::string>> rows;
+    for (const auto& [op, t] : totals) rows.emplace_back(t.first, op);
+    std::sort(rows.rbegin(), rows.rend());
+    std::fprintf(stderr,
+                 "fedsim cuda op timing (GPU time between consecutive ops; a gap waiting for the "
+                 "host is charged to the op after it): %.1f ms in all\n",
+                 all);
+    for (const auto& [ms, op] : rows)
+      std::fprintf(stderr, "  %-24s %9lld calls %11.2f ms %6.1f%%\n", op.c_str(),
+                   (long long)totals.at(op).second, ms, all > 0 ? 100.0 * ms / all : 0.0);
+  }
+  ~OpTiming() {
+    for (auto& [op, e] : pending) CUDA_CHECK_LOG(cudaEventDestroy(e));
+    for (cudaEvent_t e : pool) CUDA_CHECK_LOG(cudaEventDestroy(e));
+    if (last) CUDA_CHECK_LOG(cudaEventDestroy(last));
+  }
+};
+
+void CudaBackend::OpTimingDeleter::operator()(OpTiming* t) const noexcept {
+  delete t;
+}
 
 bool cuda_compiled_in() {
   return true;
@@ -79,6 +160,7 @@ CudaBackend::CudaBackend() {
   scratch(scratch_f32_, kScratchEntries * sizeof(float));
   scratch(scratch_u32_, kScratchEntries * sizeof(uint32_t));
   scratch(scratch_f64_, kScratchEntries * sizeof(double));
+  scratch(scratch_ptr_, 3 * kScratchEntries * sizeof(void*));
 
   cublasHandle_t handle = nullptr;
   CUBLAS_CHECK_THROW(cublasCreate(&handle));
@@ -97,11 +179,26 @@ CudaBackend::CudaBackend() {
 
   const char* sync = std::getenv("FEDSIM_CUDA_SYNC");
   sync_every_op_ = sync && *sync && std::strcmp(sync, "0") != 0;
+  const char* timing = std::getenv("FEDSIM_CUDA_OP_TIMING");
+  if (timing && *timing && std::strcmp(timing, "0") != 0) {
+    timing_.reset(new OpTiming);
+    timing_->stream = stream;
+    CUDA_CHECK_THROW(cudaEventCreate(&timing_->last));
+    CUDA_CHECK_THROW(cudaEventRecord(timing_->last, stream));
+  }
   CUDA_CHECK_THROW(cudaStreamSynchronize(stream));
 }
 
 CudaBackend::~CudaBackend() {
   if (stream_) CUDA_CHECK_LOG(cudaStreamSynchronize(stream_.get()));
+  if (timing_) {
+    try {
+      timing_->flush();
+      timing_->report();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fedsim cuda: op timing: %s\n", e.what());
+    }
+  }
   // members: the cuBLAS handle, then scratch and workspace, then the stream (declaration order)
 }
 
@@ -140,6 +237,7 @@ void CudaBackend::upload(void* dst, const void* src, size_t bytes) {
 }
 
 void CudaBackend::after_op(const char* op) {
+  if (timing_) timing_->mark(op);
   if (!sync_every_op_) return;
   const cudaError_t err = cudaStreamSynchronize(stream_.get());
   if (err != cudaSuccess) {
@@ -226,12 +324,14 @@ void CudaBackend::gemm_batched(bool trans_a,
                                int batch) {
   cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, k, alpha, a, lda,
                              stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
-  after_op("gemm_batched");
+  after_op(gemm_name(kGemmBatched, trans_a, trans_b));
 }
 
-// One uniform strided-batched GEMM over the largest ragged dimension of the batch, as backend.h
-// allows: which = M computes rows of C past m_b (left unspecified); which = K adds the products
-// of the padding rows, which callers keep at zero and finite (so they add exact zeros).
+// Clients whose ragged dimension differs are grouped into a few buckets by their count
+// (sim/backend/ragged_buckets.h); each bucket is one batched GEMM over its largest count, as
+// backend.h allows: which = M computes rows of C past m_b (left unspecified); which = K adds the
+// products of the padding rows, which callers keep at zero and finite (so they add exact zeros).
+// When every client has the same count (one bucket), one strided-batched GEMM does it all.
 void CudaBackend::gemm_ragged(Ragged which,
                               const int* rows_host,
                               bool trans_a,
@@ -251,16 +351,47 @@ void CudaBackend::gemm_ragged(Ragged which,
                               int ldc,
                               int64_t stride_c,
                               int batch) {
-  const int full = which == Ragged::M ? m : k;
-  int used = 0;
-  for (int i = 0; i < batch; ++i) used = std::max(used, std::clamp(rows_host[i], 0, full));
-  if (which == Ragged::M)
-    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, used, n, k, alpha, a,
-                               lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
-  else
-    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, used, alpha, a,
-                               lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
-  after_op("gemm_ragged");
+  if (batch <= 0 || m <= 0 || n <= 0) return;
+  const bool ragged_m = which == Ragged::M;
+  const RaggedBuckets rb = ragged_buckets(rows_host, batch, ragged_m ? m : k, ragged_m);
+  if (rb.buckets() == 0) {  // ragged M with no rows anywhere: nothing to compute
+    after_op(gemm_name(kGemmRagged, trans_a, trans_b));
+    return;
+  }
+  if (rb.buckets() == 1) {  // one count for all (a K of 0 included: then C = beta C)
+    const int used = rb.size[0];
+    if (ragged_m)
+      cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, used, n, k, alpha,
+                                 a, lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
+    else
+      cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, used, alpha,
+                                 a, lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
+    after_op(gemm_name(kGemmRagged, trans_a, trans_b));
+    return;
+  }
+  // Pointer arrays [A of each client in bucket order | B | C], staged in one upload.
+  const int total = int(rb.order.size());
+  ptr_host_.resize(size_t(3) * total);
+  for (int j = 0; j < total; ++j) {
+    const int64_t i = rb.order[j];
+    ptr_host_[j] = a + i * stride_a;
+    ptr_host_[total + j] = b + i * stride_b;
+    ptr_host_[2 * total + j] = c + i * stride_c;
+  }
+  const size_t bytes = ptr_host_.size() * sizeof(const float*);
+  auto* dev = static_cast<const float**>(scratch(scratch_ptr_, bytes));
+  upload(dev, ptr_host_.data(), bytes);
+  for (int q = 0; q < rb.buckets(); ++q) {
+    const int first = rb.begin[q], count = rb.begin[q + 1] - rb.begin[q], used = rb.size[q];
+    if (count == 0) continue;
+    // A K of 0 cannot occur here: ragged_buckets puts empty clients in the smallest positive
+    // bucket unless all are empty (one bucket, handled above).
+    cuda::gemm_pointer_batched(cublas_.get(), trans_a, trans_b, ragged_m ? used : m, n,
+                               ragged_m ? k : used, alpha, dev + first, lda, dev + total + first,
+                               ldb, beta, const_cast<float* const*>(dev + 2 * total + first), ldc,
+                               count);
+  }
+  after_op(gemm_name(kGemmRagged, trans_a, trans_b));
 }
 
 // ---- layers -----------------------------------------------------------------------------------

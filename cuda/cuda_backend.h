@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/backend/backend.h"
 
 struct CUstream_st;    // cudaStream_t is CUstream_st*
 struct cublasContext;  // cublasHandle_t is cublasContext*
+struct CUevent_st;     // cudaEvent_t is CUevent_st*
 
 namespace fedsim {
 
@@ -195,8 +197,18 @@ class CudaBackend final : public Backend {
   // the call returns, so the caller may reuse them at once; a pinned source is synchronised.
   void upload(void* dst, const void* src, size_t bytes);
   // Called after every op: with FEDSIM_CUDA_SYNC=1 in the environment, synchronises and checks,
-  // so an asynchronous kernel fault is reported at the op that caused it (debugging).
+  // so an asynchronous kernel fault is reported at the op that caused it (debugging); with
+  // FEDSIM_CUDA_OP_TIMING=1, records an event for the per-op time table (OpTiming).
   void after_op(const char* op);
+
+  // Per-op GPU time (FEDSIM_CUDA_OP_TIMING=1): an event after every op; the time between two
+  // consecutive events is charged to the later op (so an idle gap waiting for the host is charged
+  // to the op that follows it). The table goes to stderr when the backend is destroyed.
+  struct OpTiming;
+  struct OpTimingDeleter {
+    void operator()(OpTiming* t) const noexcept;
+  };
+  std::unique_ptr<OpTiming, OpTimingDeleter> timing_;
 
   std::string device_;
   size_t chunk_bytes_ = 0;
@@ -205,7 +217,8 @@ class CudaBackend final : public Backend {
   // it and the kernels use, then the stream.
   std::unique_ptr<CUstream_st, StreamDeleter> stream_;
   DeviceMemory cublas_workspace_;
-  Scratch scratch_f32_, scratch_u32_, scratch_f64_;
+  Scratch scratch_f32_, scratch_u32_, scratch_f64_, scratch_ptr_;
+  std::vector<const float*> ptr_host_;  // gemm_ragged's pointer arrays, before staging
   std::unique_ptr<cublasContext, CublasDeleter> cublas_;
 };
 

@@ -310,6 +310,49 @@ TEST_F(Conformance, GemmRaggedKSkipsZeroPadding) {
   EXPECT_TRUE(close_enough(got, ref, gemm_tol(k)));
 }
 
+// Many clients with Poisson-like row counts: the CUDA backend groups them into several buckets of
+// pointer-array GEMMs (sim/backend/ragged_buckets.h); forward (ragged M) and weight gradient
+// (ragged K, beta 0 and 1), as DP-SGD calls them.
+TEST_F(Conformance, GemmRaggedManyClientsInBuckets) {
+  const int K = 300, B = 40, in = 64, out = 48;
+  std::vector<int> rows(K);
+  std::mt19937 gen(3);
+  std::binomial_distribution<int> draw(80, 0.25);
+  for (int& r : rows) r = std::min(draw(gen), B);
+  rows[7] = 0;
+  auto [ref, got] = on_both([&](Backend& be) {
+    auto a = put(be, uniform(size_t(K) * B * in, 1));
+    auto w = put(be, uniform(size_t(K) * out * in, 2));
+    auto z = put(be, std::vector<float>(size_t(K) * B * out, 0.0f));
+    be.gemm_ragged(Backend::Ragged::M, rows.data(), false, true, B, out, in, 1.0f, a.get(), in,
+                   int64_t(B) * in, w.get(), in, int64_t(out) * in, 0.0f, z.get(), out,
+                   int64_t(B) * out, K);
+    auto all = get(z);
+    std::vector<float> real;
+    for (int k = 0; k < K; ++k)
+      for (int i = 0; i < rows[k]; ++i)
+        for (int j = 0; j < out; ++j) real.push_back(all[(size_t(k) * B + i) * out + j]);
+    return real;
+  });
+  EXPECT_TRUE(close_enough(got, ref, gemm_tol(in)));
+  std::vector<float> dz = uniform(size_t(K) * B * out, 4);
+  for (int k = 0; k < K; ++k)
+    for (int i = rows[k]; i < B; ++i)
+      for (int j = 0; j < out; ++j) dz[(size_t(k) * B + i) * out + j] = 0.0f;
+  for (float beta : {0.0f, 1.0f}) {
+    auto [gref, ggot] = on_both([&](Backend& be) {
+      auto d = put(be, dz);
+      auto a = put(be, uniform(size_t(K) * B * in, 5));
+      auto g = put(be, uniform(size_t(K) * out * in, 6));
+      be.gemm_ragged(Backend::Ragged::K, rows.data(), true, false, out, in, B, -0.5f, d.get(), out,
+                     int64_t(B) * out, a.get(), in, int64_t(B) * in, beta, g.get(), in,
+                     int64_t(out) * in, K);
+      return get(g);
+    });
+    EXPECT_TRUE(close_enough(ggot, gref, gemm_tol(B))) << "beta " << beta;
+  }
+}
+
 // ---- layers
 // ---------------------------------------------------------------------------------------
 

@@ -11,6 +11,8 @@
 #   scenarios    the shipped scenarios on the CPU and on CUDA: wall time and final accuracy
 #                (those whose data files are not on the machine are skipped, and say so)
 #   bench_cuda   SGEMM peak, batched GEMMs, local-training GFLOP/s, DP-SGD overhead, target round
+#                on CUDA and on this machine's CPU backend (the speed-up)
+#   profile      bench_cuda --profile: the per-op GPU time tables of a non-private and a DP round
 #   memcheck     compute-sanitizer --tool memcheck over the conformance op tests
 #   racecheck    compute-sanitizer --tool racecheck over the kernels with shared memory / shuffles
 #   synccheck    compute-sanitizer --tool synccheck, same subset
@@ -19,6 +21,8 @@
 # Everything lands in $OUT: logs.tar.gz (one log per step) and summary.md (device, driver, every number, pass or
 # fail per step).
 # Usage: bash tools/gpu-check.sh [OUT]    (OUT: the first argument, else $OUT, else ./gpu-check-out)
+#   GPU_CHECK_BUDGET_S (default 540): the overall time budget; GPU_CHECK_SCENARIOS=0 skips the
+#   scenarios step (a shorter run, e.g. to profile).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-${OUT:-$PWD/gpu-check-out}}
@@ -91,6 +95,7 @@ step conformance 150 "$T --gtest_color=no"
 
 # Shipped scenarios on both backends; a scenario whose data files are not on this machine is
 # skipped (Fashion-MNIST comes from a Debian package, Lending Club from the build's datasets).
+if [ "${GPU_CHECK_SCENARIOS:-1}" = 0 ]; then skip scenarios "GPU_CHECK_SCENARIOS=0"; else
 step scenarios 150 "rc=0; for f in scenarios/*.toml; do
   grep -q '^\\[sweep' \$f && { echo \"### \$f: a sweep (fedsim sweep), skipped\"; continue; }
   if grep -q 'fashion_mnist' \$f && [ ! -d /usr/share/datasets/fashion-mnist ]; then echo \"### \$f SKIPPED: no /usr/share/datasets/fashion-mnist here\"; continue; fi
@@ -100,8 +105,11 @@ step scenarios 150 "rc=0; for f in scenarios/*.toml; do
     timeout 60 $FEDSIM run \$f --backend \$be --force --output $OUT/tmp-\$(basename \$f .toml)-\$be.h5 ||
       { echo \"EXIT \$?\"; rc=1; }
   done; done; rm -f $OUT/tmp-*.h5; exit \$rc"
+fi
 
-step bench_cuda 150 "$(BIN bench_cuda)"
+step bench_cuda 180 "$(BIN bench_cuda)"
+# Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
+step profile 90 "$(BIN bench_cuda) --profile"
 
 # ---- compute-sanitizer --------------------------------------------------------------------------
 CS=$(command -v compute-sanitizer || true)
@@ -130,7 +138,11 @@ step bench_training 90 "$(BIN bench_training) --benchmark_min_time=0.2 --benchma
 {
   echo "# gpu-check, $(date -u +%FT%TZ)"
   echo
-  echo "- commit: $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  if [ -n "$BUNDLE" ]; then
+    echo "- binaries: gpu-bundle built at commit $(tr '\n' ' ' <"$BUNDLE/commit")"
+  else
+    echo "- commit: $(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
+  fi
   echo "- host: $(hostname), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   echo "- GPU (name, memory, driver, compute capability): ${GPU:-none found}"
   echo "- ${CUDA_DRIVER:-CUDA version: unknown} (driver); nvcc ${NVCC_VERSION:-unknown}"
@@ -180,6 +192,12 @@ step bench_training 90 "$(BIN bench_training) --benchmark_min_time=0.2 --benchma
   echo
   echo '```'
   grep -vE '^RESULT ' "$OUT/bench_cuda.log" 2>/dev/null | head -20
+  echo '```'
+  echo
+  echo "## profile (bench_cuda --profile: per-op GPU time)"
+  echo
+  echo '```'
+  grep -vE '^RESULT ' "$OUT/profile.log" 2>/dev/null | head -70
   echo '```'
   echo
   echo "## bench_training (CPU backend, this machine)"
