@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sim/backend/backend.h"
+#include "sim/backend/blas_kernels.h"
 #include "sim/simulation.h"
 #include "sim/train/local_trainer.h"
 
@@ -135,6 +136,77 @@ double best_round(Backend& be, int reps, F&& fn) {
   return best;
 }
 
+// --profile, first: the three GEMMs of a 256x256 layer's training step (forward NT, input
+// gradient NN, weight gradient TN into the weights with beta 1) for 10,000 clients, with the
+// weights at the strides a cohort's parameter rows can have: the model's 99,330 floats (odd
+// clients 8-byte aligned only), padded to 16 and 128 bytes, and packed per layer; plus the
+// pointer-array form (two ragged buckets). GFLOP/s each.
+void gemm_stride_variants(Backend& be) {
+  const int K = 10000, B = 32, n = 256;
+  const int64_t act = int64_t(B) * n;
+  DeviceBuffer<float> a(be, size_t(K) * act), c(be, size_t(K) * act), w(be, size_t(K) * 99360);
+  be.fill(a.get(), 0.5f, a.size());
+  be.fill(c.get(), 0.25f, c.size());
+  be.fill(w.get(), 0.125f, w.size());
+  std::vector<int> two(K);
+  for (int k = 0; k < K; ++k) two[k] = k % 2 ? B : B / 2;
+  auto time_it = [&](auto&& call, double flops) {
+    call();
+    be.synchronize();
+    double best = 1e30;
+    for (int r = 0; r < 5; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      call();
+      be.synchronize();
+      best = std::min(best, seconds_since(t0));
+    }
+    return flops / best / 1e9;
+  };
+  const double full = 2.0 * B * n * n * K, half = full * 0.75;
+  for (int64_t S : {int64_t(99330), int64_t(99332), int64_t(99360), int64_t(n) * n}) {
+    const std::string tag = S == int64_t(n) * n ? "packed" : std::to_string(S);
+    const double fwd = time_it(
+        [&] {
+          be.gemm_batched(false, true, B, n, n, 1.0f, a.get(), n, act, w.get(), n, S, 0.0f, c.get(),
+                          n, act, K);
+        },
+        full);
+    const double da = time_it(
+        [&] {
+          be.gemm_batched(false, false, B, n, n, 1.0f, a.get(), n, act, w.get(), n, S, 0.0f,
+                          c.get(), n, act, K);
+        },
+        full);
+    const double dw = time_it(
+        [&] {
+          be.gemm_batched(true, false, n, n, B, -1e-6f, a.get(), n, act, c.get(), n, act, 1.0f,
+                          w.get(), n, S, K);
+        },
+        full);
+    const double fwd_ptr = time_it(
+        [&] {
+          be.gemm_ragged(Backend::Ragged::M, two.data(), false, true, B, n, n, 1.0f, a.get(), n,
+                         act, w.get(), n, S, 0.0f, c.get(), n, act, K);
+        },
+        half);
+    const double dw_ptr = time_it(
+        [&] {
+          be.gemm_ragged(Backend::Ragged::K, two.data(), true, false, n, n, B, -1e-6f, a.get(), n,
+                         act, c.get(), n, act, 1.0f, w.get(), n, S, K);
+        },
+        half);
+    std::printf(
+        "gemm 256x256 x 10000 clients, weight stride %-7s: fwd NT %7.0f  dA NN %7.0f  dW TN "
+        "%7.0f  | pointer arrays: fwd %7.0f  dW %7.0f GFLOP/s\n",
+        tag.c_str(), fwd, da, dw, fwd_ptr, dw_ptr);
+    result("gemm_stride_" + tag + "_fwd_gflops", fwd, "GFLOP/s");
+    result("gemm_stride_" + tag + "_dA_gflops", da, "GFLOP/s");
+    result("gemm_stride_" + tag + "_dW_gflops", dw, "GFLOP/s");
+    result("gemm_stride_" + tag + "_ptr_fwd_gflops", fwd_ptr, "GFLOP/s");
+    result("gemm_stride_" + tag + "_ptr_dW_gflops", dw_ptr, "GFLOP/s");
+  }
+}
+
 // --profile: a non-private and a DP-SGD round of 10,000 clients (as in (b) and (c)), each on a
 // fresh backend with per-op timing, whose table is printed when the backend is destroyed.
 int profile(const std::string& kind) {
@@ -147,6 +219,12 @@ int profile(const std::string& kind) {
   for (int k = 0; k < K; ++k) clients[k] = k;
   ClientConfig cc;
   cc.batch_size = B;
+  try {
+    gemm_stride_variants(*make_backend(kind));
+  } catch (const BackendError& e) {
+    std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
+    return 0;
+  }
   for (bool dp : {false, true}) {
     std::unique_ptr<Backend> be;
     try {
@@ -179,6 +257,7 @@ int profile(const std::string& kind) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  reexec_with_better_blas_kernels(argv);  // the CPU round of (d) with the kernels fedsim runs with
   int64_t population = 1000000;
   bool quick = false, cpu_round = true, run_profile = false;
   std::string kind = "cuda";

@@ -19,6 +19,8 @@ int64_t LocalTrainer::draw_poisson_batches(const Federation& fed, const int* cli
   const double q = dp_->sample_rate;
   const double log1mq = std::log1p(-q);
   int64_t largest = 0;
+  // Clients are independent (own stream, own batch vector): all cores, the same result.
+#pragma omp parallel for schedule(static) reduction(max : largest)
   for (int k = 0; k < K; ++k) {
     const int c = clients[k];
     const int64_t n = fed.client_size(c), first = fed.offsets[c];
@@ -77,6 +79,7 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
         be_.fill(grad_.get() + int64_t(Kj) * P, 0.0f, size_t(K - Kj) * P);
       if (Kj == 0) break;
       const int Bj = int(std::min<int64_t>(B_, largest - begin));
+#pragma omp parallel for schedule(static)
       for (int k = 0; k < Kj; ++k) {
         const auto& batch = perm_[k];
         rows_[k] = int(std::clamp<int64_t>(int64_t(batch.size()) - begin, 0, Bj));

@@ -53,8 +53,12 @@ LocalTrainer::LocalTrainer(Backend& be, const ModelLayout& layout, const ClientC
   rows_.resize(K);
 }
 
+// Clients are independent (each has its own random stream and its own slices of idx_, w_,
+// scale_, perm_ and seen), so the loop runs on all cores with the same result for any thread count;
+// with a GPU backend this host work is what the device waits for at an epoch's first step.
 void LocalTrainer::draw_batches(const Federation& fed, const int* clients, int K_active,
                                 int64_t step, int round, std::vector<int64_t>& seen) {
+#pragma omp parallel for schedule(static)
   for (int k = 0; k < K_active; ++k) {
     const int c = clients[k];
     const int64_t n = fed.client_size(c), first = fed.offsets[c];
