@@ -564,4 +564,29 @@ void CudaBackend::softmax_eval(float* loss,
   after_op("softmax_eval");
 }
 
+// ---- secure aggregation ----------------------------------------------------------------------
+
+void CudaBackend::add_philox_masks(uint32_t* acc,
+                                   size_t n,
+                                   const PhiloxMaskKey* keys_host,
+                                   const uint8_t* subtract_host,
+                                   int count) {
+  if (n == 0 || count <= 0) return;
+  // One staged array: [count][5] key words, then [count] subtract flags.
+  std::vector<uint32_t> packed(size_t(6) * count);
+  for (int t = 0; t < count; ++t) {
+    const PhiloxMaskKey& k = keys_host[t];
+    uint32_t* w = packed.data() + 5 * size_t(t);
+    w[0] = k.k0;
+    w[1] = k.k1;
+    w[2] = k.c0;
+    w[3] = k.c1;
+    w[4] = k.c2;
+    packed[5 * size_t(count) + t] = subtract_host[t] ? 1u : 0u;
+  }
+  const uint32_t* dev = stage(scratch_u32_, packed.data(), packed.size());
+  cuda::add_philox_masks(acc, n, dev, dev + 5 * size_t(count), count, stream_.get());
+  after_op("add_philox_masks");
+}
+
 }  // namespace fedsim

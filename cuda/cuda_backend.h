@@ -167,6 +167,11 @@ class CudaBackend final : public Backend {
                     const int32_t* labels,
                     int64_t n,
                     int C) override;
+  void add_philox_masks(uint32_t* acc,
+                        size_t n,
+                        const PhiloxMaskKey* keys_host,
+                        const uint8_t* subtract_host,
+                        int count) override;
 
  private:
   // RAII owners (the deleters log errors, never throw).

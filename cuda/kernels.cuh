@@ -143,4 +143,13 @@ void server_update(float* x,
                    int64_t P,
                    cudaStream_t s);
 
+// ---- kernels_secagg.cu ----------------------------------------------------------------------
+// keys: device [count] (5 words each, PhiloxMaskKey's order), subtract: device [count] (0 or 1).
+void add_philox_masks(uint32_t* acc,
+                      size_t n,
+                      const uint32_t* keys,
+                      const uint32_t* subtract,
+                      int count,
+                      cudaStream_t s);
+
 }  // namespace fedsim::cuda

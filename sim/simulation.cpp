@@ -207,6 +207,7 @@ bool Simulation::secure_aggregate(int round, const std::vector<int>& cohort,
   in.seed = s_.run.seed;
   in.round = uint32_t(round);
   in.client_ids = ids;
+  in.mask_backend = be_.get();  // fast mode: the server's unmasking on the run's backend
   const secagg::SecAggRoundResult res = secagg::run_secagg_round(settings, in);
   sr.aborted = res.aborted;
   sr.included = int(res.included.size());

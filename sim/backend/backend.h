@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/util/philox_mask.h"
+
 namespace fedsim {
 
 class BackendError : public std::runtime_error {
@@ -173,6 +175,13 @@ class Backend {
   // p1[i] = softmax probability of class 1 (for ROC AUC; 0 when C < 2). Outputs are backend memory.
   virtual void softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
                             const int32_t* labels, int64_t n, int C) = 0;
+
+  // ---- secure aggregation, fast mode ----------------------------------------------------------
+  // acc[i] += sum_t (subtract_host[t] ? -m_t[i] : m_t[i])  (mod 2^32) for i < n, where m_t[i] =
+  // fast_mask_word(keys_host[t], i) (sim/util/philox_mask.h): the server's removal of every mask
+  // left in a SecAgg sum, in fast mode. acc: [n] on this backend; keys, subtract: host [count].
+  virtual void add_philox_masks(uint32_t* acc, size_t n, const PhiloxMaskKey* keys_host,
+                                const uint8_t* subtract_host, int count) = 0;
 };
 
 // RAII backend memory of n elements of T.

@@ -337,4 +337,30 @@ void CpuBackend::softmax_eval(float* loss, int32_t* pred, float* p1, const float
   }
 }
 
+// Tiles of 64-word groups on all cores; every tile adds all the masks (sums mod 2^32 are exact in
+// any order, so the result does not depend on the thread count), by the SIMD Philox of the DP
+// noise where the CPU has it, else the scalar reference; the last partial group is scalar.
+void CpuBackend::add_philox_masks(uint32_t* acc, size_t n, const PhiloxMaskKey* keys_host,
+                                  const uint8_t* subtract_host, int count) {
+  constexpr size_t kGroupsPerTile = 256;  // 16k words: 64 KiB of acc stays in L2 for every key
+  const size_t groups = n / 64, tiles = (groups + kGroupsPerTile - 1) / kGroupsPerTile;
+  auto scalar = [&](const PhiloxMaskKey& k, bool sub, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const uint32_t m = fast_mask_word(k, i);
+      acc[i] = sub ? acc[i] - m : acc[i] + m;
+    }
+  };
+#pragma omp parallel for schedule(dynamic)
+  for (size_t tile = 0; tile < tiles; ++tile) {
+    const size_t g0 = tile * kGroupsPerTile, ng = std::min(kGroupsPerTile, groups - g0);
+    for (int t = 0; t < count; ++t) {
+      const PhiloxMaskKey& k = keys_host[t];
+      const bool sub = subtract_host[t] != 0;
+      if (!philox_mask_add(acc + 64 * g0, g0, ng, k.c0, k.c1, k.c2, k.k0, k.k1, sub))
+        scalar(k, sub, 64 * g0, 64 * (g0 + ng));
+    }
+  }
+  for (int t = 0; t < count; ++t) scalar(keys_host[t], subtract_host[t] != 0, 64 * groups, n);
+}
+
 }  // namespace fedsim

@@ -63,6 +63,8 @@ class CpuBackend final : public Backend {
                      int64_t P) override;
   void softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
                     const int32_t* labels, int64_t n, int C) override;
+  void add_philox_masks(uint32_t* acc, size_t n, const PhiloxMaskKey* keys_host,
+                        const uint8_t* subtract_host, int count) override;
 };
 
 }  // namespace fedsim

@@ -19,26 +19,16 @@
 #include <vector>
 
 #include "sim/secagg/shamir.h"
-#include "sim/util/gaussian_noise.h"
-#include "sim/util/host_device.h"
+#include "sim/util/philox_mask.h"
 
 namespace fedsim::secagg {
 
 enum class MaskPrg { ChaCha20, Philox };
 
-struct PhiloxMaskKey {
-  uint32_t k0, k1, c0, c1, c2;
-};
+using fedsim::fast_mask_word;  // word i of the fast-mode mask (sim/util/philox_mask.h)
+using fedsim::PhiloxMaskKey;
 
 PhiloxMaskKey philox_mask_key(const Secret& seed);
-
-// Word i of the fast-mode mask (the reference for the SIMD loop and for a CUDA kernel).
-FEDSIM_HD inline uint32_t fast_mask_word(PhiloxMaskKey k, uint64_t i) {
-  const uint32_t block = uint32_t((i >> 6) * 16 + (i & 15));
-  uint32_t out[4];
-  philox4x32_10(k.c0, k.c1, k.c2, block, k.k0, k.k1, out);
-  return out[(i >> 4) & 3];
-}
 
 // y[i] += mask[offset + i] (or -= when `subtract`) mod 2^32 for i < n; offset is a multiple of 64
 // (a tile of a longer mask). `scratch` is reused for ChaCha20's keystream (grown to n words).

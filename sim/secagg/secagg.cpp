@@ -618,27 +618,54 @@ SecAggRoundResult run_secagg_round(const SecAggSettings& s, const SecAggRoundInp
         if (in_u3(u)) tasks.push_back({{}, u > v, v, u});
     }
   }
-#pragma omp parallel
-  {
-    std::vector<uint32_t> acc(Pz, 0), scratch;
+  if (s.prg == MaskPrg::Philox && in.mask_backend) {
+    // Fast mode on a backend: the keys of every mask left in the sum (a dropped client's pairwise
+    // seeds by the server's key agreement), then one pass that adds them all.
+    std::vector<PhiloxMaskKey> keys(tasks.size());
+    std::vector<uint8_t> subtract(tasks.size());
     uint64_t agreements = 0;
-#pragma omp for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) reduction(+ : agreements)
     for (size_t i = 0; i < tasks.size(); ++i) {
       const Task& tk = tasks[i];
       if (tk.owner < 0) {
-        add_mask(s.prg, tk.seed, tk.subtract, acc.data(), Pz, scratch);
+        keys[i] = philox_mask_key(tk.seed);
       } else {
-        // the server recomputes s_{v,u} from the reconstructed s_v^SK and u's public key
-        const Secret suv =
-            agree(sk_rec[size_t(tk.owner)], pk_rec[size_t(tk.owner)], sec[size_t(tk.peer)].mask_pk);
+        keys[i] = philox_mask_key(agree(sk_rec[size_t(tk.owner)], pk_rec[size_t(tk.owner)],
+                                        sec[size_t(tk.peer)].mask_pk));
         ++agreements;
-        add_mask(s.prg, suv, tk.subtract, acc.data(), Pz, scratch);
       }
+      subtract[i] = tk.subtract ? 1 : 0;
     }
-#pragma omp critical
+    c.server_key_agreements += agreements;
+    Backend& be = *in.mask_backend;
+    DeviceBuffer<uint32_t> acc(be, Pz);  // zeroed
+    be.add_philox_masks(acc.get(), Pz, keys.data(), subtract.data(), int(tasks.size()));
+    std::vector<uint32_t> removed(Pz);
+    acc.download(removed.data(), Pz);
+    for (size_t j = 0; j < Pz; ++j) z[j] += removed[j];
+  } else {
+#pragma omp parallel
     {
-      for (size_t j = 0; j < Pz; ++j) z[j] += acc[j];
-      c.server_key_agreements += agreements;
+      std::vector<uint32_t> acc(Pz, 0), scratch;
+      uint64_t agreements = 0;
+#pragma omp for schedule(dynamic)
+      for (size_t i = 0; i < tasks.size(); ++i) {
+        const Task& tk = tasks[i];
+        if (tk.owner < 0) {
+          add_mask(s.prg, tk.seed, tk.subtract, acc.data(), Pz, scratch);
+        } else {
+          // the server recomputes s_{v,u} from the reconstructed s_v^SK and u's public key
+          const Secret suv = agree(sk_rec[size_t(tk.owner)], pk_rec[size_t(tk.owner)],
+                                   sec[size_t(tk.peer)].mask_pk);
+          ++agreements;
+          add_mask(s.prg, suv, tk.subtract, acc.data(), Pz, scratch);
+        }
+      }
+#pragma omp critical
+      {
+        for (size_t j = 0; j < Pz; ++j) z[j] += acc[j];
+        c.server_key_agreements += agreements;
+      }
     }
   }
   c.server_prg_words = uint64_t(tasks.size()) * uint64_t(P);

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/backend/backend.h"
 #include "sim/secagg/mask_prg.h"
 
 namespace fedsim::secagg {
@@ -81,6 +82,10 @@ struct SecAggRoundInput {
   std::span<const uint32_t> client_ids;  // [K] global ids (keys, draws); empty: 0..K-1
   // [K] optional: -1 stays, 0..2 drops at that DropStage; replaces the random dropout draws.
   std::span<const int8_t> forced_dropout;
+  // Fast mode (Philox masks) only, optional: the backend on which the server expands and sums the
+  // masks it removes (Backend::add_philox_masks, e.g. on the GPU); null: the host's loop. The
+  // result is the same bits either way.
+  Backend* mask_backend = nullptr;
 };
 
 struct SecAggCosts {
