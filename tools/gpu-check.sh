@@ -181,7 +181,7 @@ step bench_training 90 "$(BIN bench_training) --benchmark_min_time=0.2 --benchma
   echo "## Shipped scenarios, CPU and CUDA"
   echo
   echo '```'
-  grep -E '^###|wall time|^test +accuracy|EXIT|rror' "$OUT/scenarios.log" 2>/dev/null | head -40
+  grep -E '^###|wall time|^test +accuracy|EXIT|rror' "$OUT/scenarios.log" 2>/dev/null | head -80
   echo '```'
   echo
   echo "## bench_cuda"
