@@ -15,9 +15,11 @@
 // Every figure is also printed as "RESULT <key> <value>" for tools/gpu-check.sh.
 // Without a CUDA device it prints "bench_cuda: no CUDA device (<reason>)" and exits 0.
 // Usage: bench_cuda [--population N] [--quick] [--backend cpu] [--no-cpu] [--profile]
+//                   [--target-only]
 //   --quick: tiny sizes (a smoke run of the program, seconds); --backend cpu: run it on the CPU
 //   backend instead (checks the program itself on machines without a GPU; use with --quick);
-//   --no-cpu: skip the CPU round of (d).
+//   --no-cpu: skip the CPU round of (d); --target-only: (d) alone (with FEDSIM_CUDA_OP_TIMING=1,
+//   the per-op table of its rounds).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -259,7 +261,7 @@ int profile(const std::string& kind) {
 int main(int argc, char** argv) {
   reexec_with_better_blas_kernels(argv);  // the CPU round of (d) with the kernels fedsim runs with
   int64_t population = 1000000;
-  bool quick = false, cpu_round = true, run_profile = false;
+  bool quick = false, cpu_round = true, run_profile = false, target_only = false;
   std::string kind = "cuda";
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--population") && i + 1 < argc)
@@ -272,6 +274,8 @@ int main(int argc, char** argv) {
       cpu_round = false;
     else if (!std::strcmp(argv[i], "--profile"))
       run_profile = true;
+    else if (!std::strcmp(argv[i], "--target-only"))
+      target_only = true;
   }
   if (run_profile) return profile(kind);
   std::unique_ptr<Backend> be_owner;
@@ -285,65 +289,68 @@ int main(int argc, char** argv) {
   std::printf("bench_cuda on %s (chunk budget %zu MiB)\n", be.device().c_str(),
               be.chunk_bytes() >> 20);
   try {
+    const int d = 128, B = 32;
     // ---- (a) SGEMM ----------------------------------------------------------------------------
     double peak = 0.0;
-    for (int n : quick ? std::vector<int>{512} : std::vector<int>{4096, 8192}) {
-      const double g = gemm_gflops(be, false, false, n, n, n, 1, 5);
-      result("sgemm_" + std::to_string(n) + "_gflops", g, "GFLOP/s");
-      peak = std::max(peak, g);
-    }
-    const int d = 128, B = 32;
-    const ModelLayout layout = bench_layout(d);
-    result("mlp_params", double(layout.num_params), "parameters");
-    {
-      const int K = quick ? 20 : 1000;
-      for (const auto& l : layout.layers) {
-        const std::string shape = std::to_string(l.in) + "x" + std::to_string(l.out);
-        // forward Z = A W^T, input gradient dA = dZ W, weight gradient dW = dZ^T A (per client)
-        result("batched_fwd_" + shape + "_gflops",
-               gemm_gflops(be, false, true, B, l.out, l.in, K, 5), "GFLOP/s");
-        result("batched_dA_" + shape + "_gflops",
-               gemm_gflops(be, false, false, B, l.in, l.out, K, 5), "GFLOP/s");
-        result("batched_dW_" + shape + "_gflops",
-               gemm_gflops(be, true, false, l.out, l.in, B, K, 5), "GFLOP/s");
+    if (!target_only) {
+      for (int n : quick ? std::vector<int>{512} : std::vector<int>{4096, 8192}) {
+        const double g = gemm_gflops(be, false, false, n, n, n, 1, 5);
+        result("sgemm_" + std::to_string(n) + "_gflops", g, "GFLOP/s");
+        peak = std::max(peak, g);
       }
-    }
+      const ModelLayout layout = bench_layout(d);
+      result("mlp_params", double(layout.num_params), "parameters");
+      {
+        const int K = quick ? 20 : 1000;
+        for (const auto& l : layout.layers) {
+          const std::string shape = std::to_string(l.in) + "x" + std::to_string(l.out);
+          // forward Z = A W^T, input gradient dA = dZ W, weight gradient dW = dZ^T A (per client)
+          result("batched_fwd_" + shape + "_gflops",
+                 gemm_gflops(be, false, true, B, l.out, l.in, K, 5), "GFLOP/s");
+          result("batched_dA_" + shape + "_gflops",
+                 gemm_gflops(be, false, false, B, l.in, l.out, K, 5), "GFLOP/s");
+          result("batched_dW_" + shape + "_gflops",
+                 gemm_gflops(be, true, false, l.out, l.in, B, K, 5), "GFLOP/s");
+        }
+      }
 
-    // ---- (b) local training and (c) DP-SGD vs non-private -------------------------------------
-    {
-      const int per_client = 128, K_max = quick ? 50 : 10000;
-      const Federation fed = random_federation(K_max, per_client, d);
-      const std::vector<float> init = init_parameters(layout, 1);
-      Resident res(be, fed, init);
-      std::vector<int> clients(K_max);
-      for (int k = 0; k < K_max; ++k) clients[k] = k;
-      ClientConfig cc;
-      cc.batch_size = B;
-      for (int K : quick ? std::vector<int>{20, 50} : std::vector<int>{1000, 10000}) {
-        const std::string tag = std::to_string(K);
-        // (b) non-private: one epoch of 128 samples = 4 steps of batch 32 per client
-        LocalTrainer plain(be, layout, cc, K, 1);
-        const double t_plain = best_round(be, 3, [&](int r) {
-          plain.train(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
-        });
-        const double flops =
-            train_step_flops(layout, int64_t(K) * B) * double(local_steps_for(cc, per_client));
-        result("train_" + tag + "_clients_round_ms", t_plain * 1e3, "ms");
-        result("train_" + tag + "_clients_gflops", flops / t_plain / 1e9, "GFLOP/s");
-        if (peak > 0)
-          result("train_" + tag + "_clients_frac_of_sgemm", flops / t_plain / 1e9 / peak, "");
-        // (c) DP-SGD with the same expected work: q = B / n, n / B steps, ghost clipping, noise
-        const double q = double(B) / per_client;
-        const DpSgdSettings dp{q, per_client / B, 1.0f, 1.0f,
-                               dp_micro_batch_rows(q, per_client, B)};
-        LocalTrainer priv(be, layout, cc, K, 1, dp);
-        const double t_dp = best_round(be, 3, [&](int r) {
-          priv.train_dp(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
-        });
-        result("dp_sgd_" + tag + "_clients_round_ms", t_dp * 1e3, "ms");
-        result("dp_sgd_" + tag + "_clients_ratio_vs_nonprivate", t_dp / t_plain, "x");
+      // ---- (b) local training and (c) DP-SGD vs non-private -------------------------------------
+      {
+        const int per_client = 128, K_max = quick ? 50 : 10000;
+        const Federation fed = random_federation(K_max, per_client, d);
+        const std::vector<float> init = init_parameters(layout, 1);
+        Resident res(be, fed, init);
+        std::vector<int> clients(K_max);
+        for (int k = 0; k < K_max; ++k) clients[k] = k;
+        ClientConfig cc;
+        cc.batch_size = B;
+        for (int K : quick ? std::vector<int>{20, 50} : std::vector<int>{1000, 10000}) {
+          const std::string tag = std::to_string(K);
+          // (b) non-private: one epoch of 128 samples = 4 steps of batch 32 per client
+          LocalTrainer plain(be, layout, cc, K, 1);
+          const double t_plain = best_round(be, 3, [&](int r) {
+            plain.train(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K, r + 1);
+          });
+          const double flops =
+              train_step_flops(layout, int64_t(K) * B) * double(local_steps_for(cc, per_client));
+          result("train_" + tag + "_clients_round_ms", t_plain * 1e3, "ms");
+          result("train_" + tag + "_clients_gflops", flops / t_plain / 1e9, "GFLOP/s");
+          if (peak > 0)
+            result("train_" + tag + "_clients_frac_of_sgemm", flops / t_plain / 1e9 / peak, "");
+          // (c) DP-SGD with the same expected work: q = B / n, n / B steps, ghost clipping, noise
+          const double q = double(B) / per_client;
+          const DpSgdSettings dp{q, per_client / B, 1.0f, 1.0f,
+                                 dp_micro_batch_rows(q, per_client, B)};
+          LocalTrainer priv(be, layout, cc, K, 1, dp);
+          const double t_dp = best_round(be, 3, [&](int r) {
+            priv.train_dp(fed, res.x.get(), res.y.get(), res.global.get(), clients.data(), K,
+                          r + 1);
+          });
+          result("dp_sgd_" + tag + "_clients_round_ms", t_dp * 1e3, "ms");
+          result("dp_sgd_" + tag + "_clients_ratio_vs_nonprivate", t_dp / t_plain, "x");
+        }
       }
-    }
+    }  // !target_only
 
     // ---- (d) the target scenario: one full round ----------------------------------------------
     {
