@@ -371,7 +371,7 @@ int main(int argc, char** argv) {
                   (long long)population, per_client, d, seconds_since(tg));
       Scenario s;
       s.run.seed = 1;
-      s.run.rounds = 3;
+      s.run.rounds = 6;  // the rounds run below (the PLD curve is sized for them)
       s.model.kind = ModelKind::Mlp;
       s.model.hidden = {256, 256};
       s.client.batch_size = B;

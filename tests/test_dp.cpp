@@ -8,6 +8,7 @@
 #include <random>
 
 #include "sim/backend/cpu_backend.h"
+#include "sim/privacy/privacy_plan.h"
 #include "sim/simulation.h"
 #include "sim/train/dp_backward.h"
 #include "sim/util/gaussian_noise.h"
@@ -341,4 +342,31 @@ TEST(UserDp, AdaptiveClippingMovesTheClipTowardTheQuantile) {
     EXPECT_NEAR(rec.clip_norm, clip, 1e-6 * clip);  // count noise 1e-6 barely moves it
     clip *= std::exp(-0.2 * (1.0 - 0.5));           // all unclipped: b = 1, gamma = 0.5
   }
+}
+
+// A run that goes on past its planned rounds (the PLD curve was sized for them) still gets an
+// epsilon every round: the ledger rebuilds the curve instead of failing, and the value matches a
+// fresh PLD accountant for the steps run (found on an H200: bench_cuda ran 6 rounds of a 3-round
+// plan and stopped with "PldCurve: steps 8 outside [0, 6]").
+TEST(PrivacyLedger, RoundsBeyondThePlanAreStillAccounted) {
+  PrivacyPlan plan;
+  plan.mode = PrivacyMode::Sample;
+  plan.sample_rate = 0.25;
+  plan.steps_per_round = 2;
+  plan.noise_multiplier = 1.2;
+  plan.planned_events = 6;  // 3 rounds of 2 steps
+  PrivacyLedger ledger(plan, 1e-5, 4);
+  double last = 0.0;
+  for (int round = 1; round <= 8; ++round) {
+    ledger.record_round({0, 1});  // clients 0 and 1 train every round
+    const double eps = ledger.epsilon_pld();
+    ASSERT_TRUE(std::isfinite(eps)) << "round " << round;
+    EXPECT_GT(eps, last) << "round " << round;
+    last = eps;
+  }
+  EXPECT_EQ(ledger.worst_case_steps(), 16);
+  PldAccountant fresh;
+  fresh.compose({0.25, 1.2, 16});
+  EXPECT_NEAR(ledger.epsilon_pld(), fresh.epsilon(1e-5), 0.02 * fresh.epsilon(1e-5));
+  EXPECT_GE(ledger.epsilon_pld(), ledger.epsilon_rdp() * 0.5);
 }

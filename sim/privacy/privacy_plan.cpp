@@ -192,9 +192,12 @@ void PrivacyLedger::update_cache() const {
     rdp.compose({plan_.sample_rate, plan_.noise_multiplier, max_steps_});
     cached_rdp_ = rdp.epsilon(delta_);
     // PLD: one discretised single-step PLD for the whole run, raised to each round's step count.
-    if (!pld_curve_)
-      pld_curve_ = std::make_unique<PldCurve>(plan_.sample_rate, plan_.noise_multiplier,
-                                              std::max(plan_.planned_events, max_steps_));
+    // Rebuilt, for twice the steps, when a unit ran more steps than planned (more rounds than the
+    // scenario's, e.g. a run extended after it started): never an error, and still pessimistic.
+    if (!pld_curve_ || pld_curve_->max_steps() < max_steps_)
+      pld_curve_ = std::make_unique<PldCurve>(
+          plan_.sample_rate, plan_.noise_multiplier,
+          pld_curve_ ? 2 * max_steps_ : std::max(plan_.planned_events, max_steps_));
     cached_pld_ = pld_curve_->epsilon(max_steps_, delta_);
   }
 }
