@@ -70,19 +70,24 @@ bool sample_bernoulli_exp(u128 num, u128 den, PhiloxBits& bits) {
   return sample_bernoulli_exp(num % den, den, bits);
 }
 
-// CKS 2020, Algorithm 2 (s = 1): U uniform in [0, t) accepted with probability exp(-U / t), plus
-// t times a geometric count V of Bernoulli(exp(-1)) successes; a random sign, with -0 rejected.
-int64_t sample_discrete_laplace(uint64_t t, PhiloxBits& bits) {
+// CKS 2020, Algorithm 2: U uniform in [0, t) accepted with probability exp(-U / t), plus t times a
+// geometric count V of Bernoulli(exp(-1)) successes; X = U + t V is geometric with parameter
+// exp(-1 / t), Y = floor(X / s); a random sign, with -0 rejected.
+int64_t sample_discrete_laplace(uint64_t t, uint64_t s, PhiloxBits& bits) {
   for (;;) {
     const uint64_t u = uint64_t(uniform_below(t, bits));
     if (!sample_bernoulli_exp(u, t, bits)) continue;
     uint64_t v = 0;
     while (sample_bernoulli_exp(1, 1, bits)) ++v;
-    const uint64_t x = u + t * v;
+    const uint64_t x = (u + t * v) / s;
     const bool negative = bits.next_u64() >> 63;
     if (negative && x == 0) continue;
     return negative ? -int64_t(x) : int64_t(x);
   }
+}
+
+int64_t sample_discrete_laplace(uint64_t t, PhiloxBits& bits) {
+  return sample_discrete_laplace(t, 1, bits);
 }
 
 // CKS 2020, Algorithm 3: t = floor(sigma) + 1; Y ~ DLap(t) accepted with probability

@@ -67,5 +67,8 @@ double discrete_gaussian_variance(double sigma2);
 bool sample_bernoulli(u128 num, u128 den, PhiloxBits& bits);
 bool sample_bernoulli_exp(u128 num, u128 den, PhiloxBits& bits);
 int64_t sample_discrete_laplace(uint64_t t, PhiloxBits& bits);
+// The discrete Laplace with a rational scale t / s, P[x] proportional to exp(-|x| s / t) (CKS 2020,
+// Algorithm 2 in full); t, s >= 1.
+int64_t sample_discrete_laplace(uint64_t t, uint64_t s, PhiloxBits& bits);
 
 }  // namespace fedsim::secagg
