@@ -5,6 +5,7 @@
 #include "sim/cli/commands.h"
 #include "sim/cli/export_cmd.h"
 #include "sim/cli/privacy_cmd.h"
+#include "sim/cli/query_cmd.h"
 #include "sim/cli/sweep_cmd.h"
 
 int main(int argc, char** argv) {
@@ -62,6 +63,8 @@ int main(int argc, char** argv) {
   auto* privacy_cmd = add_privacy_command(app, privacy);
   ExportArgs export_args;
   auto* export_cmd = add_export_command(app, export_args);
+  QueryArgs query;
+  auto* query_cmd = add_query_command(app, query);
 
   try {
     app.parse(argc, argv);
@@ -77,5 +80,6 @@ int main(int argc, char** argv) {
   if (*data_cmd) return cmd_data(file, overrides, output, force);
   if (*privacy_cmd) return cmd_privacy(privacy);
   if (*export_cmd) return cmd_export(export_args);
+  if (*query_cmd) return cmd_query(query);
   return 2;
 }

@@ -13,6 +13,14 @@
 
 namespace fedsim {
 
+// A categorical attribute of every row that is not a model feature (e.g. the synthetic data's
+// product category): private queries read it (sim/analytics/), training never does.
+struct RowAttribute {
+  std::string name;
+  std::vector<std::string> levels;
+  std::vector<int32_t> code;  // [n] index into levels
+};
+
 struct Dataset {
   int64_t n = 0;
   int d = 0;
@@ -21,6 +29,7 @@ struct Dataset {
   std::vector<int32_t> y;                  // [n]
   std::vector<int32_t> group;              // [n] natural client id, or empty when the data has none
   std::vector<std::string> feature_names;  // [d]
+  std::vector<RowAttribute> attributes;    // optional, each [n]
 };
 
 struct Federation {

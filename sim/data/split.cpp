@@ -19,6 +19,13 @@ Dataset take_rows(const Dataset& ds, const std::vector<int64_t>& rows) {
   out.x.resize(size_t(out.n) * size_t(ds.d));
   out.y.resize(size_t(out.n));
   if (!ds.group.empty()) out.group.resize(size_t(out.n));
+  for (const RowAttribute& a : ds.attributes) {
+    RowAttribute& b = out.attributes.emplace_back();
+    b.name = a.name;
+    b.levels = a.levels;
+    b.code.resize(size_t(out.n));
+    for (int64_t i = 0; i < out.n; ++i) b.code[size_t(i)] = a.code[size_t(rows[size_t(i)])];
+  }
   const size_t d = size_t(ds.d);
 #pragma omp parallel for schedule(static) if (out.n > 65536)
   for (int64_t i = 0; i < out.n; ++i) {

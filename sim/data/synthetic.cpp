@@ -153,9 +153,10 @@ Shop make_shop(uint64_t seed, uint32_t shop, double alpha) {
   return p;
 }
 
-// Generate `count` sessions of shop `sp` into rows starting at `x`/`y`.
+// Generate `count` sessions of shop `sp` into rows starting at `x`/`y` (and each session's product
+// category into `category`).
 void gen_sessions(const DataConfig& cfg, const World& w, const Shop& sp, Stream& s, int64_t count,
-                  float* x, int32_t* y, float* p_out, uint8_t* fraud_out) {
+                  float* x, int32_t* y, float* p_out, uint8_t* fraud_out, int32_t* category) {
   const bool fraud_task = cfg.task == SyntheticTask::Fraud;
   for (int64_t i = 0; i < count; ++i) {
     float* r = x + i * kNumCols;
@@ -233,6 +234,7 @@ void gen_sessions(const DataConfig& cfg, const World& w, const Shop& sp, Stream&
     y[i] = fraud_task ? int32_t(fraud) : int32_t(purchase);
     if (p_out) p_out[i] = float(fraud_task ? (fraud ? 1.0 : 0.0) : p_purchase);
     if (fraud_out) fraud_out[i] = uint8_t(fraud);
+    category[i] = c;
 
     r[kLogPrice] = float(log_price);
     r[kDiscount] = float(discount);
@@ -320,6 +322,16 @@ Dataset generate_synthetic(const DataConfig& cfg, uint64_t seed, SyntheticTruth*
   ds.x.resize(size_t(ds.n) * kNumCols);
   ds.y.resize(size_t(ds.n));
   ds.group.resize(size_t(ds.n));
+  // The product category of each session: not a feature (the model sees its embedding), an
+  // attribute for private queries ("purchases per category").
+  RowAttribute& category = ds.attributes.emplace_back();
+  category.name = "category";
+  for (int c = 0; c < kCategories; ++c) {
+    std::string level = std::to_string(c);  // "c" + ... trips GCC 12's -Wrestrict false positive
+    level.insert(level.begin(), 'c');
+    category.levels.push_back(level);
+  }
+  category.code.resize(size_t(ds.n));
   if (truth) {
     truth->p_label.resize(size_t(ds.n));
     truth->fraud.resize(size_t(ds.n));
@@ -351,7 +363,7 @@ Dataset generate_synthetic(const DataConfig& cfg, uint64_t seed, SyntheticTruth*
     Stream s(seed, RngPurpose::DataGen, uint32_t(it.shop), 1, it.chunk);
     gen_sessions(cfg, world, params[it.shop], s, it.count, ds.x.data() + it.row * kNumCols,
                  ds.y.data() + it.row, truth ? truth->p_label.data() + it.row : nullptr,
-                 truth ? truth->fraud.data() + it.row : nullptr);
+                 truth ? truth->fraud.data() + it.row : nullptr, category.code.data() + it.row);
     std::fill(ds.group.begin() + it.row, ds.group.begin() + it.row + it.count, it.shop);
   }
   return ds;

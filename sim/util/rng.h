@@ -23,6 +23,7 @@ enum class RngPurpose : uint32_t {
   BatchOrder = 5,
   ModelInit = 6,
   Noise = 7,
+  Analytics = 8,  // private queries: contribution bounding, randomised response
 };
 
 class Stream {
