@@ -170,7 +170,7 @@ std::vector<std::string> Simulation::apply_changes(double noise_multiplier, doub
     else
       plan_.clip = clip;
   }
-  trainer_->set_dp_noise(float(plan_.clip), float(plan_.noise_multiplier));
+  trainer_->set_dp_noise(float(plan_.clip), float(plan_.noise_multiplier * test_noise_scale_));
   if (!std::isnan(client_lr) && client_lr != current_client_lr_) {
     out.push_back("client_lr " + fmt(current_client_lr_) + " -> " + fmt(client_lr));
     current_client_lr_ = client_lr;
@@ -346,6 +346,18 @@ RoundRecord Simulation::step_round() {
       if (!r.clipped.empty()) clipped += r.clipped[k];
     }
     be.subtract_row(trainer_->params(), global_.get(), Kc, P);  // weights -> deltas
+    if (canary_first_ >= 0) {  // auditing: a sampled canary's update is its direction times S
+      const int m = int(canary_directions_.size() / size_t(P));
+      std::vector<float> row(static_cast<size_t>(P));
+      for (int k = 0; k < Kc; ++k) {
+        const int c = cohort[size_t(k0 + k)] - canary_first_;
+        if (c < 0 || c >= m) continue;
+        for (int64_t i = 0; i < P; ++i)
+          row[size_t(i)] =
+              float(user_clip_) * canary_directions_[size_t(c) * size_t(P) + size_t(i)];
+        be.to_device(trainer_->params() + int64_t(k) * P, row.data(), sizeof(float) * size_t(P));
+      }
+    }
     be.row_sqnorms(sqnorms.data(), trainer_->params(), Kc, P);
     for (int k = 0; k < Kc; ++k) {
       const double norm = std::sqrt(sqnorms[k]);
@@ -384,10 +396,10 @@ RoundRecord Simulation::step_round() {
     const uint32_t server_id = 0xFFFFFFFFu;
     // with distributed DP the noise came with the clients' inputs: only the fixed denominator
     const bool server_noise = !(secure && s_.secagg.distributed_dp);
-    be.add_noise_and_scale(aggregate_.get(), 1, P,
-                           server_noise ? float(plan_.update_noise_multiplier * user_clip_) : 0.0f,
-                           &inv_expected, s_.run.seed, kNoiseServer, uint32_t(round), &server_id,
-                           0);
+    be.add_noise_and_scale(
+        aggregate_.get(), 1, P,
+        server_noise ? float(plan_.update_noise_multiplier * user_clip_ * test_noise_scale_) : 0.0f,
+        &inv_expected, s_.run.seed, kNoiseServer, uint32_t(round), &server_id, 0);
     if (s_.privacy.adaptive_clip) {
       // Andrew et al. 2021, Alg. 1: noisy fraction of unclipped updates from the sum of
       // (b_k - 1/2) (sensitivity 1/2) plus N(0, sigma_b^2), over the expected cohort; then the
@@ -481,6 +493,22 @@ std::vector<float> Simulation::global_weights() const {
   std::vector<float> w(layout_.num_params);
   global_.download(w.data(), w.size());
   return w;
+}
+
+void Simulation::set_canary_updates(int first_client, std::vector<float> directions) {
+  const size_t P = size_t(layout_.num_params);
+  if (plan_.mode != PrivacyMode::User)
+    throw std::invalid_argument("canary clients need user-level DP (privacy.mode = \"user\")");
+  if (first_client < 0 || directions.size() % P != 0 ||
+      first_client + int(directions.size() / P) > fed_.num_clients())
+    throw std::invalid_argument("canary clients: out of the federation's clients");
+  canary_first_ = first_client;
+  canary_directions_ = std::move(directions);
+}
+
+void Simulation::set_test_noise_scale(double scale) {
+  test_noise_scale_ = scale;
+  trainer_->set_dp_noise(float(plan_.clip), float(plan_.noise_multiplier * test_noise_scale_));
 }
 
 }  // namespace fedsim

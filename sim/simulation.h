@@ -66,6 +66,15 @@ class Simulation {
   int chunk_size() const { return chunk_; }
   const PrivacyPlan& privacy_plan() const { return plan_; }
 
+  // Privacy auditing (sim/audit/): clients first_client .. first_client + m - 1 are canaries whose
+  // update, whenever sampled, is the fixed unit direction directions[i] (host, [m, P]) times the
+  // current clip S instead of what they trained (Andrew et al. 2024, one-shot empirical privacy
+  // estimation). User-level DP only (elsewhere weights make a data-less client's update vanish).
+  void set_canary_updates(int first_client, std::vector<float> directions);
+  // TEST ONLY: multiplies the noise actually added (DP-SGD and the server's) by `scale` while the
+  // accountant keeps the nominal noise: a deliberately broken mechanism that an audit must catch.
+  void set_test_noise_scale(double scale);
+
  private:
   const Scenario& s_;
   const Federation& fed_;
@@ -73,6 +82,9 @@ class Simulation {
   ModelLayout layout_;
   int chunk_ = 0;
   int round_ = 0;
+  int canary_first_ = -1;                 // set_canary_updates
+  std::vector<float> canary_directions_;  // [m, P]
+  double test_noise_scale_ = 1.0;
   bool diverged_ = false;
 
   DeviceBuffer<float> train_x_, test_x_;

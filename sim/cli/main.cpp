@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sim/backend/blas_kernels.h"
+#include "sim/cli/audit_cmd.h"
 #include "sim/cli/commands.h"
 #include "sim/cli/export_cmd.h"
 #include "sim/cli/privacy_cmd.h"
@@ -65,6 +66,8 @@ int main(int argc, char** argv) {
   auto* export_cmd = add_export_command(app, export_args);
   QueryArgs query;
   auto* query_cmd = add_query_command(app, query);
+  AuditArgs audit;
+  auto* audit_cmd = add_audit_command(app, audit);
 
   try {
     app.parse(argc, argv);
@@ -81,5 +84,6 @@ int main(int argc, char** argv) {
   if (*privacy_cmd) return cmd_privacy(privacy);
   if (*export_cmd) return cmd_export(export_args);
   if (*query_cmd) return cmd_query(query);
+  if (*audit_cmd) return cmd_audit(audit);
   return 2;
 }

@@ -379,6 +379,26 @@ Checkpoint read_checkpoint(hid_t root) {
   return c;
 }
 
+// /audit: a one-run privacy audit (fedsim audit): canaries, guesses, the bound beside the claim.
+void write_audit(hid_t root, const AuditRecord& a) {
+  h5::Group g = h5::create_group(root, "audit");
+  h5::write_string_attr(g.id(), "unit", a.unit);
+  h5::write_string_attr(g.id(), "method", a.method);
+  h5::write_string_attr(g.id(), "score", a.score);
+  h5::write_attr<int32_t>(g.id(), "canaries", a.canaries);
+  h5::write_attr<int32_t>(g.id(), "guesses_in", a.guesses_in);
+  h5::write_attr<int32_t>(g.id(), "guesses_out", a.guesses_out);
+  h5::write_attr<int32_t>(g.id(), "correct", a.correct);
+  h5::write_attr(g.id(), "confidence", a.confidence);
+  h5::write_attr(g.id(), "delta", a.delta);
+  h5::write_attr(g.id(), "epsilon_lower_bound", a.epsilon_lower_bound);
+  h5::write_attr(g.id(), "epsilon_claimed", a.epsilon_claimed);
+  h5::write_attr(g.id(), "test_noise_scale", a.test_noise_scale);
+  h5::write_vector(g.id(), "included", a.included);
+  h5::write_vector(g.id(), "score_values", a.scores);
+  h5::write_vector(g.id(), "guess", a.guess);
+}
+
 }  // namespace
 
 void write_run_to(hid_t root, const RunResult& r) {
@@ -404,6 +424,7 @@ void write_run_to(hid_t root, const RunResult& r) {
   write_privacy(root, r.privacy, r.rounds);
   write_evals(root, r.evals);
   if (!r.secagg.empty()) write_secagg(root, r.secagg);
+  if (r.audit) write_audit(root, *r.audit);
   write_clients(root, r.clients);
   write_model(root, r.layout, r.weights);
   if (r.has_checkpoint) write_checkpoint(root, r.checkpoint);

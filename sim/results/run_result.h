@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +34,22 @@ struct RoundRecord {
   double clip_fraction = std::numeric_limits<double>::quiet_NaN();  // records/clients clipped
   double clip_norm = std::numeric_limits<double>::quiet_NaN();      // clip in force this round
   double wall_time_s = 0.0;                                         // this round's wall time
+};
+
+// A one-run privacy audit of the run (/audit, `fedsim audit`; sim/audit/): canaries, the guesses
+// and the empirical lower bound on epsilon beside the claimed one.
+struct AuditRecord {
+  std::string unit;    // "record" (sample-level DP or none) | "client" (user-level DP)
+  std::string method;  // e.g. "one-run audit (Steinke, Nasr, Jagielski 2023)"
+  std::string score;   // what ranks the canaries
+  int canaries = 0, guesses_in = 0, guesses_out = 0, correct = 0;
+  double confidence = 0.95, delta = 0.0;
+  double epsilon_lower_bound = 0.0;
+  double epsilon_claimed = 0.0;   // the run's final epsilon (headline accountant); NaN: no DP
+  double test_noise_scale = 1.0;  // 1 except in tests of a deliberately broken mechanism
+  std::vector<int8_t> included;   // [canaries] 1: in the training data
+  std::vector<double> scores;     // [canaries]
+  std::vector<int8_t> guess;      // [canaries] 1 in, -1 out, 0 no guess
 };
 
 // One round of secure aggregation (/secagg): what survived, what it cost, and the check.
@@ -143,6 +160,8 @@ struct RunResult {
   // Settings changed between rounds (the dashboard): (round after which it took effect, "key old
   // -> new"). Written as /changes.
   std::vector<std::pair<int, std::string>> changes;
+
+  std::optional<AuditRecord> audit;  // `fedsim audit` runs only
 
   bool has_checkpoint = false;
   Checkpoint checkpoint;  // the latest resumable state (may be older than `rounds` after a failure)
