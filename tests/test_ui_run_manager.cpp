@@ -172,3 +172,20 @@ TEST_F(RunManagerTest, RunsQueueAndClosingTheManagerSavesThemInterrupted) {
   }
   EXPECT_EQ(files, 1);  // the queued run never started: nothing to save
 }
+
+// Queued runs start in submission order (one slot): same name and seed, so each one's file is
+// named when it ends: name-seed.h5, then -2, -3 in the order they ran.
+TEST_F(RunManagerTest, QueuedRunsStartInSubmissionOrder) {
+  RunManager m(1);
+  std::vector<int> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(m.submit(scenario({"run.rounds=2"})));
+  m.wait_idle();
+  const std::string base = (dir_ / "default-1").string();
+  const std::vector<std::string> want = {base + ".h5", base + "-2.h5", base + "-3.h5",
+                                         base + "-4.h5"};
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto s = m.snapshot(ids[i]);
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->output_path, want[i]) << "run " << i << " of 4";
+  }
+}

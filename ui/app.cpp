@@ -15,6 +15,7 @@
 #include "sim/results/results_writer.h"
 #include "sim/sweep/sweep_spec.h"
 #include "ui/plot.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 
@@ -279,7 +280,10 @@ void App::frame(ImVec2 display) {
     // select_tab: brought to front once (ImGuiTabItemFlags_SetSelected), e.g. by --tab.
     const auto tab = [&](const char* name) {
       const bool front = select_tab == name;
-      return ImGui::BeginTabItem(name, nullptr, front ? ImGuiTabItemFlags_SetSelected : 0);
+      const bool open =
+          ImGui::BeginTabItem(name, nullptr, front ? ImGuiTabItemFlags_SetSelected : 0);
+      ui_test::mark("tab.", name);  // e.g. tab.Export
+      return open;
     };
     if (tab("Runs")) {
       panel_runs(*this);

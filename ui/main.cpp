@@ -2,7 +2,7 @@
 //
 //   fedsim-ui [--scenario FILE] [--run | --sweep] [--open-results FILE.h5]... [--frames N]
 //             [--export-chart NAME out.png]... [--screenshot out.png] [--size 1280x800]
-//             [--tab Runs|Clients|SecAgg|Export]
+//             [--tab Runs|Clients|SecAgg|Export] [--script FILE] [--frame-stats]
 //
 // --sweep queues every point of FILE's [sweep] table (as `fedsim sweep`, shown as separate runs).
 // --open-results opens a run or sweep file as finished runs (as the Export panel's "Open results").
@@ -13,6 +13,9 @@
 // last frame (read from the back buffer before the swap). Closing the window stops every run
 // cleanly (saved with status interrupted) and prints where each run's results are. --tab brings
 // that tab of the lower right panel to front (e.g. for a screenshot of SecAgg).
+// --script FILE drives the window with scripted mouse and keyboard input (test_script.h) and exits
+// when the script ends (exit code 1 on a script error). --frame-stats prints, at exit, the frame
+// times while a run was training (frame_stats.h).
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -30,13 +33,17 @@
 #include <vector>
 
 #include "ui/app.h"
+#include "ui/frame_stats.h"
 #include "ui/png_export.h"
+#include "ui/test_script.h"
 
 namespace {
 
 struct Args {
   std::string scenario, screenshot;
-  std::string tab;  // --tab: the tab shown first
+  std::string tab;     // --tab: the tab shown first
+  std::string script;  // --script: scripted input
+  bool frame_stats = false;
   bool run = false;
   bool sweep = false;  // --sweep: queue every point of the scenario's [sweep] table
   long frames = -1;    // -1: until the window is closed
@@ -49,7 +56,8 @@ int usage(const char* msg) {
   std::fprintf(stderr,
                "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] "
                "[--open-results FILE.h5]... [--frames N] [--export-chart NAME out.png]... "
-               "[--screenshot out.png] [--size WxH] [--tab Runs|Clients|SecAgg|Export]\n",
+               "[--screenshot out.png] [--size WxH] [--tab Runs|Clients|SecAgg|Export] "
+               "[--script FILE] [--frame-stats]\n",
                msg);
   return 2;
 }
@@ -77,6 +85,10 @@ int main(int argc, char** argv) {
       a.screenshot = argv[++i];
     else if (arg == "--tab" && has_value)
       a.tab = argv[++i];
+    else if (arg == "--script" && has_value)
+      a.script = argv[++i];
+    else if (arg == "--frame-stats")
+      a.frame_stats = true;
     else if (arg == "--open-results" && has_value)
       a.results.push_back(argv[++i]);
     else if (arg == "--export-chart" && i + 2 < argc) {
@@ -97,6 +109,16 @@ int main(int argc, char** argv) {
     }
   }
 
+  std::unique_ptr<fedsim::ui::ui_test::Script> script;  // read before a window opens
+  if (!a.script.empty()) {
+    try {
+      script = std::make_unique<fedsim::ui::ui_test::Script>(a.script);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fedsim-ui: %s\n", e.what());
+      return 2;
+    }
+  }
+
   glfwSetErrorCallback(glfw_error);
   if (!glfwInit()) {
     std::fprintf(stderr, "fedsim-ui: cannot open a window (no display? try xvfb-run -a)\n");
@@ -111,7 +133,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   glfwMakeContextCurrent(window);
-  glfwSwapInterval(a.frames >= 0 ? 0 : 1);
+  glfwSwapInterval(a.frames >= 0 || script ? 0 : 1);
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -140,13 +162,24 @@ int main(int argc, char** argv) {
     long frame = 0, after_finish = -1;
     std::size_t next_chart = 0;  // --export-chart: the next one to draw
     int chart_wait = 0;          // frames left for an issued chart: drawn, then one clean frame
+    fedsim::ui::FrameStats stats;
+    using Clock = std::chrono::steady_clock;
+    const auto ms = [](Clock::duration d) {
+      return std::chrono::duration<double, std::milli>(d).count();
+    };
     while (!glfwWindowShouldClose(window)) {
+      const auto t_frame = Clock::now();
       glfwPollEvents();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
+      if (script) script->before_frame(*app);
+      const auto t_build = Clock::now();
+      const double cpu_build = fedsim::ui::FrameStats::thread_cpu_ms();
       ImGui::NewFrame();
       app->frame(ImGui::GetIO().DisplaySize);
       ImGui::Render();
+      const double build_ms = ms(Clock::now() - t_build);
+      const double build_cpu_ms = fedsim::ui::FrameStats::thread_cpu_ms() - cpu_build;
       int fw = 0, fh = 0;
       glfwGetFramebufferSize(window, &fw, &fh);
       glViewport(0, 0, fw, fh);
@@ -163,10 +196,19 @@ int main(int argc, char** argv) {
                                                           app->png_rect.max.x, app->png_rect.max.y,
                                                           s.x, s.y, sc.x, sc.y));
           app->info("chart written to " + app->png_path);
-          if (chart_wait > 0) std::printf("chart: %s\n", app->png_path.c_str());
+          if (chart_wait > 0 || script) std::printf("chart: %s\n", app->png_path.c_str());
         } catch (const std::exception& e) {
           app->error(e.what());
-          if (chart_wait > 0) rc = 1;  // a chart asked for on the command line
+          if (chart_wait > 0 || script) rc = 1;  // a chart asked for by a test
+        }
+      }
+      if (const std::string shot = script ? script->take_screenshot() : ""; !shot.empty()) {
+        try {
+          fedsim::ui::save_framebuffer_png(shot, {0, 0, fw, fh});
+          std::printf("screenshot: %s (%dx%d)\n", shot.c_str(), fw, fh);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "fedsim-ui: %s\n", e.what());
+          rc = 1;
         }
       }
 
@@ -180,6 +222,7 @@ int main(int argc, char** argv) {
       }
       const bool settled = a.run ? after_finish >= 0 && frame >= after_finish + 5 : frame >= 5;
       if (a.frames >= 0 && a.run && settled) done = true;
+      if (script && script->finished()) done = true;
       // --export-chart: once the runs have finished (or at the end), one chart at a time, each
       // drawn alone on the next frame and read back, then one clean frame for the screenshot.
       if (chart_wait > 0) {
@@ -205,6 +248,12 @@ int main(int argc, char** argv) {
         }
       }
       glfwSwapBuffers(window);
+      if (a.frame_stats) {  // frames during which a run was training
+        bool training = false;
+        for (const auto& s : app->snaps)
+          training = training || s.state == fedsim::ui::RunState::Running;
+        if (training) stats.add(build_ms, build_cpu_ms, ms(Clock::now() - t_frame));
+      }
       if (done) break;
       if (a.frames < 0 && app->snaps.empty())  // idle: no need to spin
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -226,6 +275,8 @@ int main(int argc, char** argv) {
       if (!app->view(s.id).loaded)  // runs opened from files are in their files already
         std::printf("results of %s (%s): %s\n", s.name.c_str(), fedsim::to_string(s.status),
                     s.output_path.empty() ? "(not saved)" : s.output_path.c_str());
+    if (a.frame_stats) stats.print(stdout);
+    if (script && script->exit_code() != 0) rc = script->exit_code();
   }  // ~App: ~RunManager joins the workers
 
   ImGui_ImplOpenGL3_Shutdown();

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "ui/app.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 namespace {
@@ -85,24 +86,36 @@ void panel_export(App& app) {
   ImGui::SetNextItemWidth(300);
   const bool enter =
       ImGui::InputText("##results", &app.results_field, ImGuiInputTextFlags_EnterReturnsTrue);
+  ui_test::mark("export.results");
   ImGui::SameLine();
   if (ImGui::Button("Open results (.h5)") || enter) app.open_results(app.results_field);
+  ui_test::mark("export.open-results");
   ImGui::SameLine();
   ImGui::TextDisabled("run or sweep file; listed as \"NAME (file)\"");
   ImGui::Separator();
 
   ImGui::SetNextItemWidth(300);
   ImGui::InputText("directory", &app.export_dir);
+  ui_test::mark("export.dir");
   const RunSnapshot* s = app.snap(app.selected);
   ImGui::Text("selected run: %s", s ? s->name.c_str() : "(none: the shown runs)");
   if (ImGui::Button("HDF5 of the selected runs (Ctrl+E)")) app.export_selected();
+  ui_test::mark("export.hdf5");
   ImGui::SameLine();
   if (ImGui::Button("CSV tables")) write_csv(app);
+  ui_test::mark("export.csv");
 
-  std::vector<const char*> names;
-  for (const auto& n : chart_names()) names.push_back(n.c_str());
+  // The chart to export (each choice marked "export.chart=NAME" for scripts).
+  const auto& names = chart_names();
   ImGui::SetNextItemWidth(160);
-  ImGui::Combo("chart", &app.png_chart, names.data(), int(names.size()));
+  if (ImGui::BeginCombo("chart", names[app.png_chart].c_str())) {
+    for (int i = 0; i < int(names.size()); ++i) {
+      if (ImGui::Selectable(names[i].c_str(), i == app.png_chart)) app.png_chart = i;
+      ui_test::mark("export.chart=", names[i]);
+    }
+    ImGui::EndCombo();
+  }
+  ui_test::mark("export.chart");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(140);
   int wh[2] = {app.png_width, app.png_height};
@@ -110,12 +123,14 @@ void panel_export(App& app) {
     app.png_width = std::clamp(wh[0], 64, 8192);
     app.png_height = std::clamp(wh[1], 64, 8192);
   }
+  ui_test::mark("export.size");
   ImGui::SameLine();
   if (ImGui::Button("PNG")) {
     std::error_code ec;
     std::filesystem::create_directories(app.export_dir, ec);
     app.pending_png = chart_names()[app.png_chart];
   }
+  ui_test::mark("export.png");
   ImGui::TextDisabled("PNG sizes above the window's are clipped to it.");
 }
 

@@ -7,6 +7,7 @@
 
 #include "ui/app.h"
 #include "ui/plot.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 
@@ -22,6 +23,7 @@ void panel_privacy(App& app) {
     ImGui::SetNextItemWidth(-ImGui::GetContentRegionAvail().x * 0.45f);
     if (ImGui::SliderFloat("noise (sigma)", &z, 0.0f, 10.0f, "%.3f", ImGuiSliderFlags_Logarithmic))
       e.set("privacy.noise_multiplier", std::to_string(double(z)));
+    ui_test::mark("privacy.noise");
     key_editor(app, "privacy.target_epsilon");
   }
   prediction(app);

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ui/app.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 
@@ -21,10 +22,12 @@ void panel_run(App& app) {
     }
     if (seeds > 1) app.edit.set("run.seed", seed);
   }
+  ui_test::mark("run.start");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::SetNextItemWidth(70);
   ImGui::InputInt("seeds", &seeds);
+  ui_test::mark("run.seeds");
   seeds = std::clamp(seeds, 1, 50);
 
   const int id = app.active_run();
@@ -34,16 +37,20 @@ void panel_run(App& app) {
   ImGui::SameLine();
   ImGui::BeginDisabled(!running);
   if (ImGui::Button("Pause")) app.runs.pause(id);
+  ui_test::mark("run.pause");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!paused);
   if (ImGui::Button("Resume")) app.runs.resume(id);
+  ui_test::mark("run.resume");
   ImGui::SameLine();
   if (ImGui::Button("Step")) app.runs.step(id);
+  ui_test::mark("run.step");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!(running || paused || (s && s->state == RunState::Queued)));
   if (ImGui::Button("Stop")) app.runs.stop(id);
+  ui_test::mark("run.stop");
   ImGui::EndDisabled();
 
   // Progress and ETA of every run not yet finished, plus the selected one.

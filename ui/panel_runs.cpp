@@ -8,6 +8,7 @@
 
 #include "ui/app.h"
 #include "ui/plot.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 
@@ -36,6 +37,7 @@ void panel_runs(App& app) {
     ImGui::Dummy(ImVec2(h * 1.2f, h));
     ImGui::TableNextColumn();
     if (ImGui::Selectable(s.name.c_str(), app.selected == s.id)) app.selected = s.id;
+    ui_test::mark("runs.", s.name);  // e.g. runs.tiny-2: select that run
     ImGui::TableNextColumn();
     const bool bad = s.state == RunState::Finished && s.status != RunStatus::Complete;
     if (bad)

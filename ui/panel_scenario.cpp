@@ -12,6 +12,7 @@
 
 #include "sim/scenario_keys.h"
 #include "ui/app.h"
+#include "ui/test_script.h"
 
 namespace fedsim::ui {
 namespace {
@@ -180,8 +181,10 @@ void key_editor(App& app, const std::string& key) {
       const std::string cur = unquote(value);
       if (c != choices().end()) {
         if (ImGui::BeginCombo(label.c_str(), cur.c_str())) {
-          for (const char* o : c->second)
+          for (const char* o : c->second) {
             if (ImGui::Selectable(o, cur == o)) e.set(key, quote(o));
+            ui_test::mark(key + "=", o);  // e.g. privacy.mode=sample
+          }
           ImGui::EndCombo();
         }
       } else {
@@ -199,6 +202,7 @@ void key_editor(App& app, const std::string& key) {
       break;
     }
   }
+  ui_test::mark(key);  // the key's input, e.g. run.rounds
   if (e.error_key() == key) {
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.35f, 1.0f), "%s", e.error().c_str());
@@ -219,8 +223,10 @@ void panel_scenario(App& app) {
   ImGui::SetNextItemWidth(-120);
   const bool enter =
       ImGui::InputText("##path", &app.path_field, ImGuiInputTextFlags_EnterReturnsTrue);
+  ui_test::mark("scenario.path");
   ImGui::SameLine();
   if (ImGui::Button("Open") || enter) app.open(app.path_field);
+  ui_test::mark("scenario.open");
   ImGui::SameLine();
   if (ImGui::Button("Default")) {
     e.load_default();
@@ -239,9 +245,11 @@ void panel_scenario(App& app) {
   // Save the resolved scenario.
   ImGui::SetNextItemWidth(-120);
   ImGui::InputText("##save", &app.save_field);
+  ui_test::mark("scenario.save-path");
   ImGui::SameLine();
   ImGui::BeginDisabled(!e.valid());
   if (ImGui::Button("Save")) app.save();
+  ui_test::mark("scenario.save");
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::BeginDisabled(!e.dirty());

@@ -79,6 +79,12 @@ struct RunManager::Impl {
       if (r->id == id) return r.get();
     return nullptr;
   }
+  // The run next in line: the first queued one, in submission order, not asked to stop.
+  const Run* next_queued() const {
+    for (const auto& r : runs)
+      if (r->snap.state == RunState::Queued && !r->stop_req) return r.get();
+    return nullptr;
+  }
   void work(Run& run);
 };
 
@@ -158,7 +164,9 @@ ClientStats initial_client_stats(const Federation& fed) {
 void RunManager::Impl::work(Run& run) {
   {
     std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return running < max_parallel || run.stop_req; });
+    // Queued runs start in submission order, each when a slot is free.
+    cv.wait(lock,
+            [&] { return run.stop_req || (running < max_parallel && next_queued() == &run); });
     if (run.stop_req) {
       run.snap.state = RunState::Finished;
       run.snap.status = RunStatus::Interrupted;
@@ -169,6 +177,7 @@ void RunManager::Impl::work(Run& run) {
     ++running;
     run.snap.state = run.pause_req ? RunState::Paused : RunState::Running;
     run.started = Clock::now();
+    cv.notify_all();  // the next queued run is now first in line
   }
   RunResult r;
   try {
