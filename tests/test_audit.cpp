@@ -14,6 +14,7 @@
 
 #include "sim/audit/audit_run.h"
 #include "sim/audit/canaries.h"
+#include "sim/audit/inversion.h"
 #include "sim/backend/cpu_backend.h"
 #include "sim/data/federation_builder.h"
 #include "sim/scenario.h"
@@ -103,4 +104,25 @@ TEST(Audit, ABrokenMechanismIsCaught) {
   EXPECT_NEAR(a.epsilon_claimed, 2.484, 0.01);
   EXPECT_GT(a.epsilon_lower_bound, a.epsilon_claimed) << a.correct << " of 200 correct";
   EXPECT_DOUBLE_EQ(a.test_noise_scale, 0.1);
+}
+
+TEST(Audit, GradientInversionRecoversTheRecordOnlyWithoutProtection) {
+  const Scenario s = load_scenario_file(std::string(FEDSIM_TEST_DATA) + "/scenarios/tiny.toml");
+  const Federation fed = build_federation(s);
+  const InversionDemo d = gradient_inversion_demo(s, fed, 1.0, 1.0, 10);
+  ASSERT_EQ(d.record.size(), size_t(fed.train.d));
+  EXPECT_LT(d.error_plain, 1e-4);  // float precision of (w - w0) differences
+  EXPECT_GT(d.error_noisy, 0.5);   // DP noise on the one update
+  EXPECT_GT(d.error_sum, 0.3);     // the sum of 10 updates (all secure aggregation shows)
+  EXPECT_THROW(gradient_inversion_demo(s, fed, 1.0, 1.0, 1), std::invalid_argument);
+}
+
+TEST(Audit, MembershipInferenceIsRecordedAndBoundedByTheClaim) {
+  const AuditRecord a = run_tiny_audit(tiny_user_dp(3.0, 7), 200, 20, 0.95);
+  EXPECT_GE(a.mia_auc, 0.0);
+  EXPECT_LE(a.mia_auc, 1.0);
+  EXPECT_GE(a.mia_advantage, 0.0);
+  EXPECT_LE(a.mia_tpr_at_fpr_0001, a.mia_tpr_at_fpr_001);
+  EXPECT_GE(a.mia_epsilon_lower_bound, 0.0);
+  EXPECT_LT(a.mia_epsilon_lower_bound, a.epsilon_claimed);
 }

@@ -1,12 +1,16 @@
 // run_audit (see audit_run.h).
 #include "sim/audit/audit_run.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include "sim/audit/audit_bounds.h"
 #include "sim/audit/canaries.h"
+#include "sim/backend/cpu_backend.h"
 #include "sim/model/model_layout.h"
+#include "sim/train/evaluator.h"
+#include "sim/util/rng.h"
 
 namespace fedsim::audit {
 
@@ -40,6 +44,66 @@ class AuditObserver final : public RunObserver {
   double noise_scale_;
   bool armed_ = false;
 };
+
+// Per-record cross-entropy of `ds` under weights w (CPU).
+std::vector<double> record_losses(const ModelLayout& layout, const std::vector<float>& w,
+                                  const Dataset& ds) {
+  CpuBackend be;
+  Evaluator ev(be, layout);
+  DeviceBuffer<float> x(be, ds.x.size()), wd(be, w.size());
+  DeviceBuffer<int32_t> y(be, ds.y.size());
+  x.upload(ds.x.data(), ds.x.size());
+  y.upload(ds.y.data(), ds.y.size());
+  wd.upload(w.data(), w.size());
+  const PerSampleEval e = ev.run(wd.get(), x.get(), y.get(), ds.n);
+  return std::vector<double>(e.loss.begin(), e.loss.end());
+}
+
+// The loss-threshold attack: scores -loss; its summary on all records, and an epsilon bound from a
+// threshold chosen on a random half (largest TPR - FPR) and counted on the other half.
+void membership_inference(const ModelLayout& layout, const std::vector<float>& w,
+                          const Federation& fed, double delta, double confidence, uint64_t seed,
+                          AuditRecord& a) {
+  std::vector<double> in = record_losses(layout, w, fed.train),
+                      out = record_losses(layout, w, fed.test);
+  for (double& v : in) v = -v;
+  for (double& v : out) v = -v;
+  const MiaSummary all = summarize_attack(in, out);
+  a.mia_auc = all.auc;
+  a.mia_tpr_at_fpr_0001 = all.tpr_at_fpr_0001;
+  a.mia_tpr_at_fpr_001 = all.tpr_at_fpr_001;
+  a.mia_advantage = all.advantage;
+  Stream rng(seed, RngPurpose::Analytics, 0x313A);
+  std::vector<double> in_a, in_b, out_a, out_b;
+  for (double v : in) (rng.below(2) ? in_a : in_b).push_back(v);
+  for (double v : out) (rng.below(2) ? out_a : out_b).push_back(v);
+  if (in_b.empty() || out_b.empty()) return;
+  std::vector<double> cuts = in_a;
+  cuts.insert(cuts.end(), out_a.begin(), out_a.end());
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  double best = -1, threshold = 0;
+  const size_t stride = std::max<size_t>(1, cuts.size() / 2000);  // at most ~2000 candidates
+  for (size_t i = 0; i < cuts.size(); i += stride) {
+    const double t = cuts[i];
+    const double tpr =
+        double(std::count_if(in_a.begin(), in_a.end(), [&](double v) { return v >= t; })) /
+        double(std::max<size_t>(in_a.size(), 1));
+    const double fpr =
+        double(std::count_if(out_a.begin(), out_a.end(), [&](double v) { return v >= t; })) /
+        double(std::max<size_t>(out_a.size(), 1));
+    if (tpr - fpr > best) {
+      best = tpr - fpr;
+      threshold = t;
+    }
+  }
+  const int64_t tp =
+      std::count_if(in_b.begin(), in_b.end(), [&](double v) { return v >= threshold; });
+  const int64_t fp =
+      std::count_if(out_b.begin(), out_b.end(), [&](double v) { return v >= threshold; });
+  a.mia_epsilon_lower_bound = epsilon_from_rates(tp, int64_t(in_b.size()), fp,
+                                                 int64_t(out_b.size()), delta, 1 - confidence);
+}
 
 }  // namespace
 
@@ -88,6 +152,7 @@ RunResult run_audit(const Scenario& s, const Federation& fed, std::unique_ptr<Ba
       one_run_epsilon_lower_bound(o.canaries, g.in + g.out, g.correct, a.delta, 1 - o.confidence);
   a.epsilon_claimed = r.rounds.empty() ? std::nan("") : r.rounds.back().epsilon;
   a.test_noise_scale = o.test_noise_scale;
+  membership_inference(r.layout, r.weights, fed, a.delta, o.confidence, s.run.seed, a);
   r.audit = a;
   return r;
 }

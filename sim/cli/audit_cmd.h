@@ -16,6 +16,7 @@ struct AuditArgs {
   int guesses = 0;
   double confidence = 0.95;
   bool force = false, quiet = false;
+  bool inversion_demo = false;  // the gradient-inversion demonstration only (no training run)
 };
 
 CLI::App* add_audit_command(CLI::App& app, AuditArgs& args);

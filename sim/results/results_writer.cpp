@@ -394,6 +394,11 @@ void write_audit(hid_t root, const AuditRecord& a) {
   h5::write_attr(g.id(), "epsilon_lower_bound", a.epsilon_lower_bound);
   h5::write_attr(g.id(), "epsilon_claimed", a.epsilon_claimed);
   h5::write_attr(g.id(), "test_noise_scale", a.test_noise_scale);
+  h5::write_attr(g.id(), "mia_auc", a.mia_auc);
+  h5::write_attr(g.id(), "mia_tpr_at_fpr_0.001", a.mia_tpr_at_fpr_0001);
+  h5::write_attr(g.id(), "mia_tpr_at_fpr_0.01", a.mia_tpr_at_fpr_001);
+  h5::write_attr(g.id(), "mia_advantage", a.mia_advantage);
+  h5::write_attr(g.id(), "mia_epsilon_lower_bound", a.mia_epsilon_lower_bound);
   h5::write_vector(g.id(), "included", a.included);
   h5::write_vector(g.id(), "score_values", a.scores);
   h5::write_vector(g.id(), "guess", a.guess);

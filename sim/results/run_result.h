@@ -50,6 +50,11 @@ struct AuditRecord {
   std::vector<int8_t> included;   // [canaries] 1: in the training data
   std::vector<double> scores;     // [canaries]
   std::vector<int8_t> guess;      // [canaries] 1 in, -1 out, 0 no guess
+  // Membership inference by loss threshold (Yeom et al. 2018): training records against held-out
+  // (test) records under the final model; the epsilon bound uses a threshold chosen on one half
+  // and counted on the other (Clopper-Pearson, Jagielski et al. 2020).
+  double mia_auc = 0.5, mia_tpr_at_fpr_0001 = 0, mia_tpr_at_fpr_001 = 0, mia_advantage = 0;
+  double mia_epsilon_lower_bound = 0;
 };
 
 // One round of secure aggregation (/secagg): what survived, what it cost, and the check.
