@@ -3,14 +3,11 @@
 #include "sim/cli/query_cmd.h"
 
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <stdexcept>
 
-#include "sim/analytics/budget_ledger.h"
-#include "sim/analytics/query.h"
+#include "sim/analytics/query_service.h"
 #include "sim/data/federation_builder.h"
 #include "sim/data/federation_fingerprint.h"
 #include "sim/scenario.h"
@@ -40,15 +37,6 @@ std::string json_string(const std::string& s) {
     out += c;
   }
   return out + "\"";
-}
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 int fail(int code, const std::string& msg) {
@@ -140,27 +128,12 @@ int cmd_query(const QueryArgs& a) {
   spec.seed = sc.run.seed;
   const std::string path =
       a.budget_file.empty() ? "results/" + sc.run.name + ".budget.toml" : a.budget_file;
-  BudgetLedger ledger;
-  QueryCost cost;
-  try {
-    validate_query(spec, table);
-    cost = query_cost(spec, table);
-    ledger =
-        BudgetLedger::open(path, federation_fingerprint(fed), a.budget_epsilon, a.budget_delta);
-  } catch (const std::exception& e) {
-    return fail(2, e.what());
-  }
-  std::string why;
-  if (!ledger.fits(cost, &why)) return fail(4, path + ": " + why);
-  spec.query_index = uint32_t(ledger.entries().size());
-  QueryResult r;
-  try {
-    r = run_query(table, spec);
-    ledger.record({utc_now(), r.description, mechanism_name(spec.mechanism), r.cost});
-  } catch (const std::exception& e) {
-    return fail(1, e.what());
-  }
-  const Spent spent = ledger.spent();
+  const QueryOutcome out = answer_query(table, spec, federation_fingerprint(fed), path,
+                                        a.budget_epsilon, a.budget_delta);
+  if (!out.error.empty()) return fail(out.answered ? 1 : 2, out.error);
+  if (out.refused) return fail(4, path + ": " + out.message);
+  const QueryResult& r = out.result;
+  const Spent spent = out.spent;
   const char* mech = spec.trust == TrustModel::Local && spec.stat == Statistic::Histogram &&
                              table.categorical(spec.column)
                          ? "randomised_response"
@@ -181,10 +154,9 @@ int cmd_query(const QueryArgs& a) {
          ", \"rho\": " + num(r.cost.rho) + ", \"rows_read\": " + std::to_string(r.rows_read) +
          ", \"rows_used\": " + std::to_string(r.rows_used) +
          ", \"budget\": {\"file\": " + json_string(path) +
-         ", \"epsilon\": " + num(ledger.budget_epsilon()) +
-         ", \"delta\": " + num(ledger.budget_delta()) +
+         ", \"epsilon\": " + num(out.budget_epsilon) + ", \"delta\": " + num(out.budget_delta) +
          ", \"spent_epsilon\": " + num(spent.epsilon) + ", \"spent_delta\": " + num(spent.delta) +
-         ", \"left_epsilon\": " + num(ledger.budget_epsilon() - spent.epsilon) + "}}";
+         ", \"left_epsilon\": " + num(out.budget_epsilon - spent.epsilon) + "}}";
     std::printf("%s\n", s.c_str());
     return 0;
   }
@@ -205,9 +177,8 @@ int cmd_query(const QueryArgs& a) {
       "  spent: epsilon %s, delta %s; budget %s: epsilon %s of %s spent, %s left; delta "
       "%s of %s\n",
       g6(r.cost.epsilon).c_str(), g6(r.cost.delta).c_str(), path.c_str(), g6(spent.epsilon).c_str(),
-      g6(ledger.budget_epsilon()).c_str(),
-      g6(std::max(0.0, ledger.budget_epsilon() - spent.epsilon)).c_str(), g6(spent.delta).c_str(),
-      g6(ledger.budget_delta()).c_str());
+      g6(out.budget_epsilon).c_str(), g6(std::max(0.0, out.budget_epsilon - spent.epsilon)).c_str(),
+      g6(spent.delta).c_str(), g6(out.budget_delta).c_str());
   return 0;
 }
 

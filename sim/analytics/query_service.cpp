@@ -1,0 +1,60 @@
+// answer_query (see query_service.h).
+#include "sim/analytics/query_service.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace fedsim::analytics {
+
+namespace {
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+QueryOutcome answer_query(const QueryTable& table, QuerySpec spec, const std::string& fingerprint,
+                          const std::string& ledger_path, std::optional<double> budget_epsilon,
+                          std::optional<double> budget_delta) {
+  QueryOutcome out;
+  out.ledger_path = ledger_path;
+  std::optional<BudgetLedger> ledger;
+  QueryCost cost;
+  try {
+    validate_query(spec, table);
+    cost = query_cost(spec, table);
+    ledger = BudgetLedger::open(ledger_path, fingerprint, budget_epsilon, budget_delta);
+  } catch (const std::exception& e) {
+    out.error = e.what();
+    return out;
+  }
+  out.budget_epsilon = ledger->budget_epsilon();
+  out.budget_delta = ledger->budget_delta();
+  out.spent = ledger->spent();
+  if (!ledger->fits(cost, &out.message)) {
+    out.refused = true;
+    return out;
+  }
+  spec.query_index = uint32_t(ledger->entries().size());
+  try {
+    out.result = run_query(table, spec);
+    const bool rr = spec.trust == TrustModel::Local && spec.stat == Statistic::Histogram &&
+                    table.categorical(spec.column);
+    ledger->record({utc_now(), out.result.description,
+                    rr ? "randomised_response" : mechanism_name(spec.mechanism), out.result.cost});
+  } catch (const std::exception& e) {
+    out.error = e.what();
+    return out;
+  }
+  out.answered = true;
+  out.spent = ledger->spent();
+  return out;
+}
+
+}  // namespace fedsim::analytics
