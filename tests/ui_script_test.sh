@@ -9,7 +9,10 @@
 #     three HDF5 files read back by `fedsim export` with the same noise multipliers, the PNGs valid
 #     and not of one colour;
 #  2. a script with an unknown command and one with an unknown widget: exit code != 0 and a
-#     message naming the script's line.
+#     message naming the script's line;
+#  3. the Queries tab: a ledger started by `fedsim query` (budget 2, 0.001 spent); the tab's Ask
+#     button answers the default query (a private histogram per product category, epsilon 1),
+#     then is refused twice (nothing spent): the ledger lists exactly two queries.
 # usage: ui_script_test.sh FEDSIM_UI SOURCE_DIR WORK_DIR FEDSIM
 set -euo pipefail
 ui="$(realpath "$1")" src="$(realpath "$2")" work="$3" cli="$(realpath "$4")"
@@ -80,4 +83,16 @@ ui bad-widget --scenario tiny.toml --script bad-widget.script
 [ "$rc" -ne 0 ] || fail "an unknown widget: exit code 0"
 grep -q "bad-widget.script:2: no widget 'run.no-such-button'" err-bad-widget.txt ||
   fail "no line number for an unknown widget"
+# 3. The Queries tab by its button: two answers, then a refusal that spends nothing.
+mkdir -p results
+rm -f results/tiny.budget.toml
+"$cli" query tiny.toml --stat count --epsilon 0.001 --budget-epsilon 2 --budget-file results/tiny.budget.toml >/dev/null ||
+  fail "fedsim query could not start the ledger"
+printf 'wait 3\nclick tab.Queries\nwait 3\nclick query.ask\nwait 3\nclick query.ask\nwait 3\nclick query.ask\nwait 3\nscreenshot queries.png\nquit\n' >queries.script
+ui queries --scenario tiny.toml --script queries.script
+[ "$rc" -eq 0 ] || fail "the Queries script failed"
+[ "$(grep -c '^\[\[query\]\]' results/tiny.budget.toml)" -eq 2 ] ||
+  fail "the ledger should list 2 queries (the CLI's and one from the tab; the next two refused): $(grep -c '^\[\[query\]\]' results/tiny.budget.toml)"
+python3 "$src/tests/check_png.py" queries.png 1280 800 1280 800
+echo "ok: the Queries tab answered within the budget and was refused past it"
 echo "ok: fedsim-ui --script"

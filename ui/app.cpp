@@ -301,6 +301,10 @@ void App::frame(ImVec2 display) {
       panel_export(*this);
       ImGui::EndTabItem();
     }
+    if (tab("Queries")) {
+      panel_queries(*this);
+      ImGui::EndTabItem();
+    }
     ImGui::EndTabBar();
     select_tab.clear();
   }

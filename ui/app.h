@@ -1,10 +1,10 @@
 // The dashboard application: its state, shared by the panels, and one function per panel.
 //
 // Layout (UI.md): a fixed set of child regions that follows the window size. Left column:
-// Scenario, Privacy, Run; right column: Curves, Trade-off and a tab bar with Runs, Clients, SecAgg
-// and Export; a status line at the bottom. Each panel lives in its own panel_*.cpp and draws from
-// App (the scenario being edited, the RunManager's snapshots of this frame plus the runs opened
-// from result files, per-run view settings). No panel blocks: runs go on RunManager's worker
+// Scenario, Privacy, Run; right column: Curves, Trade-off and a tab bar with Runs, Clients, SecAgg,
+// Export and Queries; a status line at the bottom. Each panel lives in its own panel_*.cpp and
+// draws from App (the scenario being edited, the RunManager's snapshots of this frame plus the runs
+// opened from result files, per-run view settings). No panel blocks: runs go on RunManager's worker
 // threads, PLD on PrivacyWorker's.
 #pragma once
 
@@ -17,6 +17,7 @@
 
 #include "ui/plot.h"
 #include "ui/privacy_predict.h"
+#include "ui/query_view.h"
 #include "ui/result_files.h"
 #include "ui/run_manager.h"
 #include "ui/scenario_edit.h"
@@ -70,7 +71,11 @@ struct App {
   SecAggCache secagg;
   bool secagg_received = false;
 
-  // The tab to bring to front on the next frame (Runs, Clients, SecAgg, Export; --tab), then "".
+  // Queries panel: the form, the edited scenario's data, the last answer (query_view.h)
+  QueryView queries;
+
+  // The tab to bring to front on the next frame (Runs, Clients, SecAgg, Export, Queries; --tab),
+  // then "".
   std::string select_tab;
 
   // Open results (Export panel)
@@ -121,6 +126,7 @@ void panel_runs(App& app);
 void panel_clients(App& app);
 void panel_secagg(App& app);
 void panel_export(App& app);
+void panel_queries(App& app);
 void status_line(App& app);
 
 // Scenario-key editing widget shared by the Scenario and Privacy panels: one row for

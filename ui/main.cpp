@@ -2,7 +2,7 @@
 //
 //   fedsim-ui [--scenario FILE] [--run | --sweep] [--open-results FILE.h5]... [--frames N]
 //             [--export-chart NAME out.png]... [--screenshot out.png] [--size 1280x800]
-//             [--tab Runs|Clients|SecAgg|Export] [--script FILE] [--frame-stats]
+//             [--tab Runs|Clients|SecAgg|Export|Queries] [--script FILE] [--frame-stats]
 //
 // --sweep queues every point of FILE's [sweep] table (as `fedsim sweep`, shown as separate runs).
 // --open-results opens a run or sweep file as finished runs (as the Export panel's "Open results").
@@ -56,7 +56,7 @@ int usage(const char* msg) {
   std::fprintf(stderr,
                "fedsim-ui: %s\nusage: fedsim-ui [--scenario FILE] [--run | --sweep] "
                "[--open-results FILE.h5]... [--frames N] [--export-chart NAME out.png]... "
-               "[--screenshot out.png] [--size WxH] [--tab Runs|Clients|SecAgg|Export] "
+               "[--screenshot out.png] [--size WxH] [--tab Runs|Clients|SecAgg|Export|Queries] "
                "[--script FILE] [--frame-stats]\n",
                msg);
   return 2;
