@@ -11,12 +11,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "sim/audit/audit_run.h"
 #include "sim/audit/canaries.h"
 #include "sim/audit/inversion.h"
 #include "sim/backend/cpu_backend.h"
 #include "sim/data/federation_builder.h"
+#include "sim/results/results_writer.h"
 #include "sim/scenario.h"
 
 using namespace fedsim;
@@ -125,4 +127,27 @@ TEST(Audit, MembershipInferenceIsRecordedAndBoundedByTheClaim) {
   EXPECT_LE(a.mia_tpr_at_fpr_0001, a.mia_tpr_at_fpr_001);
   EXPECT_GE(a.mia_epsilon_lower_bound, 0.0);
   EXPECT_LT(a.mia_epsilon_lower_bound, a.epsilon_claimed);
+}
+
+TEST(Audit, TheAuditGroupRoundTripsThroughTheResultFile) {
+  const Scenario s = tiny_user_dp(3.0, 4);
+  const Federation fed = build_federation(s);
+  AuditOptions o;
+  o.canaries = 100;
+  const RunResult r = run_audit(s, fed, std::make_unique<CpuBackend>(), o);
+  ASSERT_TRUE(r.audit.has_value());
+  const std::string path = (std::filesystem::temp_directory_path() / "fedsim-audit-rt.h5").string();
+  write_results(path, r, true);
+  const RunResult back = read_results(path);
+  ASSERT_TRUE(back.audit.has_value());
+  EXPECT_EQ(back.audit->unit, "client");
+  EXPECT_EQ(back.audit->canaries, 100);
+  EXPECT_EQ(back.audit->correct, r.audit->correct);
+  EXPECT_DOUBLE_EQ(back.audit->epsilon_lower_bound, r.audit->epsilon_lower_bound);
+  EXPECT_DOUBLE_EQ(back.audit->epsilon_claimed, r.audit->epsilon_claimed);
+  EXPECT_DOUBLE_EQ(back.audit->mia_auc, r.audit->mia_auc);
+  EXPECT_EQ(back.audit->included, r.audit->included);
+  EXPECT_EQ(back.audit->scores, r.audit->scores);
+  EXPECT_EQ(back.audit->guess, r.audit->guess);
+  std::filesystem::remove(path);
 }

@@ -33,6 +33,7 @@ RunSnapshot snapshot_from_result(const RunResult& r, const std::string& name) {
   s.rounds = r.rounds;
   s.evals = r.evals;
   s.privacy = r.privacy;
+  if (r.audit) s.audit_epsilon = r.audit->epsilon_lower_bound;
   s.clients = r.clients;
   for (const auto& [round, what] : r.changes)
     s.changes.push_back("round " + std::to_string(round) + ": " + what);

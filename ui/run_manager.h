@@ -10,6 +10,7 @@
 // its results with status `interrupted`, saved to its output path.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,8 @@ struct RunSnapshot {
   PrivacyReport privacy;
   ClientStats clients;  // sizes and label counts from the start; final accuracy at the end
   std::vector<std::string> changes;  // "round 57: noise_multiplier 1.1 -> 1.5", in order
+  // `fedsim audit` files: the empirical lower bound on epsilon beside the claimed one (NaN: none).
+  double audit_epsilon = std::numeric_limits<double>::quiet_NaN();
 };
 
 class RunManager {

@@ -404,6 +404,33 @@ void write_audit(hid_t root, const AuditRecord& a) {
   h5::write_vector(g.id(), "guess", a.guess);
 }
 
+std::optional<AuditRecord> read_audit(hid_t root) {
+  if (!h5::exists(root, "audit")) return std::nullopt;
+  h5::Group g = h5::open_group(root, "audit");
+  AuditRecord a;
+  a.unit = h5::read_string_attr(g.id(), "unit");
+  a.method = h5::read_string_attr(g.id(), "method");
+  a.score = h5::read_string_attr(g.id(), "score");
+  a.canaries = h5::read_attr<int32_t>(g.id(), "canaries");
+  a.guesses_in = h5::read_attr<int32_t>(g.id(), "guesses_in");
+  a.guesses_out = h5::read_attr<int32_t>(g.id(), "guesses_out");
+  a.correct = h5::read_attr<int32_t>(g.id(), "correct");
+  a.confidence = h5::read_attr<double>(g.id(), "confidence");
+  a.delta = h5::read_attr<double>(g.id(), "delta");
+  a.epsilon_lower_bound = h5::read_attr<double>(g.id(), "epsilon_lower_bound");
+  a.epsilon_claimed = h5::read_attr<double>(g.id(), "epsilon_claimed");
+  a.test_noise_scale = h5::read_attr<double>(g.id(), "test_noise_scale");
+  a.mia_auc = h5::read_attr<double>(g.id(), "mia_auc");
+  a.mia_tpr_at_fpr_0001 = h5::read_attr<double>(g.id(), "mia_tpr_at_fpr_0.001");
+  a.mia_tpr_at_fpr_001 = h5::read_attr<double>(g.id(), "mia_tpr_at_fpr_0.01");
+  a.mia_advantage = h5::read_attr<double>(g.id(), "mia_advantage");
+  a.mia_epsilon_lower_bound = h5::read_attr<double>(g.id(), "mia_epsilon_lower_bound");
+  a.included = h5::read_vector<int8_t>(g.id(), "included");
+  a.scores = h5::read_vector<double>(g.id(), "score_values");
+  a.guess = h5::read_vector<int8_t>(g.id(), "guess");
+  return a;
+}
+
 }  // namespace
 
 void write_run_to(hid_t root, const RunResult& r) {
@@ -509,6 +536,7 @@ RunResult read_run_from(hid_t root, const std::string& where) {
   r.privacy = read_privacy(root, r.rounds.size());
   r.evals = read_evals(root);
   r.secagg = read_secagg(root);
+  r.audit = read_audit(root);
   r.clients = read_clients(root);
   read_model(root, &r.layout, &r.weights);
   r.has_checkpoint = h5::exists(root, "checkpoint");
