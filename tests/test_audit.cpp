@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "sim/audit/audit_run.h"
 #include "sim/audit/canaries.h"
@@ -20,6 +21,7 @@
 #include "sim/data/federation_builder.h"
 #include "sim/results/results_writer.h"
 #include "sim/scenario.h"
+#include "sim/sweep/sweep_file.h"
 
 using namespace fedsim;
 using namespace fedsim::audit;
@@ -151,3 +153,34 @@ TEST(Audit, TheAuditGroupRoundTripsThroughTheResultFile) {
   EXPECT_EQ(back.audit->guess, r.audit->guess);
   std::filesystem::remove(path);
 }
+
+#ifdef FEDSIM_BIN
+// `fedsim sweep --audit M`: every run of the sweep is audited, each with its /audit, and the
+// noisier run's bound is the lower one.
+TEST(Audit, ASweepAuditsEveryRun) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "fedsim-audit-sweep";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "s.toml");
+    f << "[run]\nname = \"s\"\nseed = 3\nrounds = 10\n[data]\nsamples = 3000\nshops = 10\n"
+         "[model]\nhidden = [256, 128]\n[client]\nbatch_size = 16\n[server]\nsampling_rate = "
+         "0.3\n[privacy]\nmode = \"user\"\nnoise_multiplier = 1.0\n[sweep.grid]\n"
+         "\"privacy.noise_multiplier\" = [0.3, 3.0]\n";
+  }
+  const std::string out = (dir / "s.h5").string();
+  const std::string cmd = std::string(FEDSIM_BIN) + " sweep " + (dir / "s.toml").string() +
+                          " --audit 500 -q -o " + out + " > " + (dir / "log.txt").string() +
+                          " 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  const SweepResult s = read_sweep(out);
+  ASSERT_EQ(s.runs.size(), 2u);
+  for (const RunResult& r : s.runs) {
+    ASSERT_TRUE(r.audit.has_value());
+    EXPECT_EQ(r.audit->canaries, 500);
+    EXPECT_LT(r.audit->epsilon_lower_bound, r.audit->epsilon_claimed);
+  }
+  EXPECT_GT(s.runs[0].audit->epsilon_lower_bound, s.runs[1].audit->epsilon_lower_bound);
+  std::filesystem::remove_all(dir);
+}
+#endif

@@ -84,7 +84,8 @@ void print_table(const SweepResult& s) {
 int execute(const std::string& text, const std::string& scenario_path,
             const std::vector<std::string>& overrides, const SweepSpec& spec,
             const std::vector<SweepPoint>& points, const std::vector<Scenario>& scenarios,
-            const std::string& path, int parallel, bool quiet, const SweepResult* resume) {
+            const std::string& path, int parallel, bool quiet, const SweepResult* resume,
+            int audit_canaries = 0) {
   install_interrupt_handler();
   SweepProgress progress(quiet);
   SweepOptions opt;
@@ -92,6 +93,7 @@ int execute(const std::string& text, const std::string& scenario_path,
   opt.resume = resume;
   opt.observer = &progress;
   opt.command_line = command_line();
+  opt.audit_canaries = audit_canaries;
   opt.save = [&](const SweepResult& s) { write_sweep(path, s, true); };
   if (!quiet)
     std::printf("fedsim: sweep '%s' (%s): %zu runs, output %s\n",
@@ -127,6 +129,9 @@ CLI::App* add_sweep_command(CLI::App& app, SweepArgs& a) {
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--force", a.force, "overwrite an existing sweep file");
   cmd->add_flag("--quiet,-q", a.quiet, "no progress output");
+  cmd->add_option("--audit", a.audit_canaries,
+                  "audit every run with this many canaries (fedsim audit; /audit in each run)")
+      ->check(CLI::Range(2, 1000000));
   return cmd;
 }
 
@@ -150,7 +155,7 @@ int cmd_sweep(const SweepArgs& a) {
     return 2;
   }
   return execute(text, a.file, overrides, spec, points, scenarios, path, a.parallel, a.quiet,
-                 nullptr);
+                 nullptr, a.audit_canaries);
 }
 
 int cmd_resume_sweep(const std::string& file, bool allow_mismatch, bool quiet) {

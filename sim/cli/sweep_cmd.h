@@ -19,6 +19,7 @@ struct SweepArgs {
   int parallel = 0;                    // 0: [sweep] parallel, else automatic
   bool force = false;
   bool quiet = false;
+  int audit_canaries = 0;  // > 0: audit every run with this many canaries (docs/audit.md)
 };
 
 CLI::App* add_sweep_command(CLI::App& app, SweepArgs& args);

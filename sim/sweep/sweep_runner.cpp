@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "sim/audit/audit_run.h"
 #include "sim/backend/backend.h"
 #include "sim/data/federation_builder.h"
 #include "sim/data/federation_fingerprint.h"
@@ -111,7 +112,15 @@ SweepResult run_sweep(const std::string& text, const std::string& path,
           save_locked();
         };
         RunStop stop(options.observer);
-        r = run_scenario(sc, fed, make_backend(to_string(sc.run.backend)), &stop, ro);
+        if (options.audit_canaries > 0) {
+          audit::AuditOptions ao;
+          ao.canaries = options.audit_canaries;
+          ro.checkpoint_every = 0;  // the canaries' federation is not the checkpoints' data
+          ro.resume = nullptr;
+          r = audit::run_audit(sc, fed, make_backend(to_string(sc.run.backend)), ao, &stop, ro);
+        } else {
+          r = run_scenario(sc, fed, make_backend(to_string(sc.run.backend)), &stop, ro);
+        }
       } catch (const std::exception& e) {  // data or backend: this run fails, the sweep goes on
         r.status = RunStatus::Failed;
         r.status_message = e.what();

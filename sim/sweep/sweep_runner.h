@@ -29,6 +29,9 @@ struct SweepOptions {
   const SweepResult* resume = nullptr;  // keep its complete/diverged runs, resume checkpoints
   SweepObserver* observer = nullptr;
   std::string command_line;  // recorded in every run's manifest
+  // > 0: every run is a one-run privacy audit with this many canaries (`fedsim audit`, /audit in
+  // each run); audited runs keep no checkpoints (a resumed sweep reruns them from the start).
+  int audit_canaries = 0;
 };
 
 // `scenarios[i]` is the validated scenario of `points[i]` (sweep_scenarios()). Runs already
