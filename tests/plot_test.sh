@@ -105,6 +105,19 @@ check_figures "$work/real-sweep"
 [ "$(wc -l <"$work/real-sweep-csv/frontier.csv")" = 5 ] ||
   fail "the real sweep's frontier.csv should hold a header and 4 rows"
 
+# bench/run.sh's report: the scaling figure (three log-log panels).
+cat >"$work/bench.json" <<'JSON'
+{"machine": {"cpu": "test", "cores": 2, "commit": "abc"}, "runs": [
+ {"name": "clients-10", "clients_per_round": 10, "round_s_median": 0.001, "parameters": 100, "peak_rss_mib": 50},
+ {"name": "clients-100", "clients_per_round": 100, "round_s_median": 0.01, "parameters": 100, "peak_rss_mib": 50},
+ {"name": "model-32", "clients_per_round": 100, "round_s_median": 0.001, "parameters": 800, "peak_rss_mib": 50},
+ {"name": "model-512", "clients_per_round": 100, "round_s_median": 0.005, "parameters": 14000, "peak_rss_mib": 60},
+ {"name": "population-1000", "clients_per_round": 100, "round_s_median": 0.005, "parameters": 100, "peak_rss_mib": 54},
+ {"name": "population-10000", "clients_per_round": 100, "round_s_median": 0.005, "parameters": 100, "peak_rss_mib": 93}]}
+JSON
+"$python" "$src/tools/plot.py" --bench "$work/bench.json" --out "$work/scaling" >/dev/null
+check_figures "$work/scaling"
+
 # Bad input names the file and exits non-zero.
 echo "not hdf5" >"$work/bad.h5"
 if "$python" "$src/tools/plot.py" "$work/bad.h5" --out "$work/bad" 2>"$work/bad.log"; then

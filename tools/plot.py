@@ -271,19 +271,68 @@ def plot_sweeps(sweeps, prefix, title, error):
     return save(fig, prefix)
 
 
+def plot_bench(path, prefix, title):
+    """bench/run.sh's JSON: time per round against clients per round and against parameters, and
+    peak memory against the population (log-log), one figure of three panels."""
+    import json
+    try:
+        with open(path) as f:
+            rep = json.load(f)
+    except (OSError, ValueError) as e:
+        raise InputError(f"{path}: not a bench/run.sh report ({e})") from e
+    runs = rep.get("runs", [])
+    pick = lambda prefix_: [r for r in runs if r["name"].startswith(prefix_)]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    panels = [
+        (pick("clients-"), "clients_per_round", "round_s_median", "clients per round",
+         "seconds per round"),
+        (pick("model-"), "parameters", "round_s_median", "model parameters", "seconds per round"),
+        (pick("population-"), None, "peak_rss_mib", "clients in the population", "peak RSS (MiB)"),
+    ]
+    for ax, (rs, xkey, ykey, xlabel, ylabel) in zip(axes, panels):
+        if xkey is None:
+            xs = [int(r["name"].split("-")[1]) for r in rs]
+        else:
+            xs = [r[xkey] for r in rs]
+        ys = [r[ykey] for r in rs]
+        ax.plot(xs, ys, marker="o")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="both", alpha=0.3)
+    m = rep.get("machine", {})
+    fig.suptitle(title or f"fedsim on {m.get('cpu', '?')}, {m.get('cores', '?')} cores "
+                 f"(commit {m.get('commit', '?')})")
+    fig.tight_layout()
+    return save(fig, prefix)
+
+
 # ---------------------------------------------------------------------------------------------
 
 
 def main():
     p = argparse.ArgumentParser(
         description="Paper-ready figures (PDF and PNG) from fedsim run and sweep files.")
-    p.add_argument("files", nargs="+", metavar="FILE", help="fedsim result files (runs or sweeps)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="fedsim result files (runs or sweeps)")
+    p.add_argument("--bench", metavar="JSON",
+                   help="a bench/run.sh report: the scaling figure (round time against clients "
+                        "per round and parameters, memory against the population)")
     p.add_argument("--out", required=True, metavar="PREFIX",
                    help="write PREFIX.pdf and PREFIX.png")
     p.add_argument("--error", choices=["minmax", "std"], default="minmax",
                    help="sweep error bars over seeds: min-max (default) or standard deviation")
     p.add_argument("--title", default="", help="figure title")
     a = p.parse_args()
+    if a.bench:
+        try:
+            for w in plot_bench(a.bench, a.out, a.title):
+                print(f"plot.py: wrote {w}")
+        except InputError as e:
+            sys.exit(f"plot.py: error: {e}")
+        return
+    if not a.files:
+        p.error("give result files, or --bench JSON")
     try:
         runs, sweeps = [], []
         for path in a.files:
