@@ -1,23 +1,9 @@
 // answer_query (see query_service.h).
 #include "sim/analytics/query_service.h"
 
-#include <chrono>
-#include <ctime>
+#include "sim/runner.h"
 
 namespace fedsim::analytics {
-
-namespace {
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 QueryOutcome answer_query(const QueryTable& table, QuerySpec spec, const std::string& fingerprint,
                           const std::string& ledger_path, std::optional<double> budget_epsilon,
@@ -46,7 +32,7 @@ QueryOutcome answer_query(const QueryTable& table, QuerySpec spec, const std::st
     out.result = run_query(table, spec);
     const bool rr = spec.trust == TrustModel::Local && spec.stat == Statistic::Histogram &&
                     table.categorical(spec.column);
-    ledger->record({utc_now(), out.result.description,
+    ledger->record({utc_now_iso8601(), out.result.description,
                     rr ? "randomised_response" : mechanism_name(spec.mechanism), out.result.cost});
   } catch (const std::exception& e) {
     out.error = e.what();

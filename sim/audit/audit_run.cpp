@@ -7,9 +7,7 @@
 
 #include "sim/audit/audit_bounds.h"
 #include "sim/audit/canaries.h"
-#include "sim/backend/cpu_backend.h"
 #include "sim/model/model_layout.h"
-#include "sim/train/evaluator.h"
 #include "sim/util/rng.h"
 
 namespace fedsim::audit {
@@ -45,27 +43,13 @@ class AuditObserver final : public RunObserver {
   bool armed_ = false;
 };
 
-// Per-record cross-entropy of `ds` under weights w (CPU).
-std::vector<double> record_losses(const ModelLayout& layout, const std::vector<float>& w,
-                                  const Dataset& ds) {
-  CpuBackend be;
-  Evaluator ev(be, layout);
-  DeviceBuffer<float> x(be, ds.x.size()), wd(be, w.size());
-  DeviceBuffer<int32_t> y(be, ds.y.size());
-  x.upload(ds.x.data(), ds.x.size());
-  y.upload(ds.y.data(), ds.y.size());
-  wd.upload(w.data(), w.size());
-  const PerSampleEval e = ev.run(wd.get(), x.get(), y.get(), ds.n);
-  return std::vector<double>(e.loss.begin(), e.loss.end());
-}
-
 // The loss-threshold attack: scores -loss; its summary on all records, and an epsilon bound from a
 // threshold chosen on a random half (largest TPR - FPR) and counted on the other half.
 void membership_inference(const ModelLayout& layout, const std::vector<float>& w,
                           const Federation& fed, double delta, double confidence, uint64_t seed,
                           AuditRecord& a) {
-  std::vector<double> in = record_losses(layout, w, fed.train),
-                      out = record_losses(layout, w, fed.test);
+  std::vector<double> in = cpu_losses(layout, w, fed.train.x, fed.train.y, fed.train.n),
+                      out = cpu_losses(layout, w, fed.test.x, fed.test.y, fed.test.n);
   for (double& v : in) v = -v;
   for (double& v : out) v = -v;
   const MiaSummary all = summarize_attack(in, out);

@@ -72,21 +72,26 @@ Federation with_record_canaries(const Federation& fed, const RecordCanaries& c) 
   return out;
 }
 
-std::vector<double> record_scores(const RecordCanaries& c, const ModelLayout& layout,
-                                  const std::vector<float>& w0, const std::vector<float>& wT) {
+std::vector<double> cpu_losses(const ModelLayout& layout, const std::vector<float>& w,
+                               const std::vector<float>& x, const std::vector<int32_t>& y,
+                               int64_t n) {
   CpuBackend be;
   Evaluator ev(be, layout);
-  DeviceBuffer<float> x(be, c.x.size()), w(be, w0.size());
-  DeviceBuffer<int32_t> y(be, c.y.size());
-  x.upload(c.x.data(), c.x.size());
-  y.upload(c.y.data(), c.y.size());
-  w.upload(w0.data(), w0.size());
-  const PerSampleEval before = ev.run(w.get(), x.get(), y.get(), c.m);
-  w.upload(wT.data(), wT.size());
-  const PerSampleEval after = ev.run(w.get(), x.get(), y.get(), c.m);
-  std::vector<double> s(static_cast<size_t>(c.m));
-  for (int i = 0; i < c.m; ++i)
-    s[size_t(i)] = double(before.loss[size_t(i)]) - after.loss[size_t(i)];
+  DeviceBuffer<float> xd(be, x.size()), wd(be, w.size());
+  DeviceBuffer<int32_t> yd(be, y.size());
+  xd.upload(x.data(), x.size());
+  yd.upload(y.data(), y.size());
+  wd.upload(w.data(), w.size());
+  const PerSampleEval e = ev.run(wd.get(), xd.get(), yd.get(), n);
+  return std::vector<double>(e.loss.begin(), e.loss.end());
+}
+
+std::vector<double> record_scores(const RecordCanaries& c, const ModelLayout& layout,
+                                  const std::vector<float>& w0, const std::vector<float>& wT) {
+  const std::vector<double> before = cpu_losses(layout, w0, c.x, c.y, c.m),
+                            after = cpu_losses(layout, wT, c.x, c.y, c.m);
+  std::vector<double> s(before.size());
+  for (size_t i = 0; i < s.size(); ++i) s[i] = before[i] - after[i];
   return s;
 }
 

@@ -31,6 +31,10 @@ struct RecordCanaries {
 RecordCanaries make_record_canaries(int m, const Federation& fed, uint64_t seed);
 // The federation with every included canary appended to its client's rows.
 Federation with_record_canaries(const Federation& fed, const RecordCanaries& c);
+// Per-record cross-entropy of x [n, d] / y [n] under weights w (a CPU forward pass).
+std::vector<double> cpu_losses(const ModelLayout& layout, const std::vector<float>& w,
+                               const std::vector<float>& x, const std::vector<int32_t>& y,
+                               int64_t n);
 // loss under w0 minus loss under wT, per canary (CPU forward pass).
 std::vector<double> record_scores(const RecordCanaries& c, const ModelLayout& layout,
                                   const std::vector<float>& w0, const std::vector<float>& wT);
