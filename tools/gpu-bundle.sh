@@ -62,6 +62,9 @@ fi
 exec "$B/bin/$bin" "$@"
 EOF
 chmod +x "$BUNDLE/run"
+# gpu-bundle/fedsim: the CLI as one executable path (bench/peers/compare.py runs it by path).
+printf '#!/usr/bin/env bash\nexec "$(dirname "$0")/run" fedsim "$@"\n' >"$BUNDLE/fedsim"
+chmod +x "$BUNDLE/fedsim"
 # The libraries travel packed (the device tool carries 64 MiB at most; OpenBLAS alone is 36 MB);
 # run unpacks them on first use.
 tar czf "$BUNDLE/libs.tar.gz" -C "$BUNDLE" lib glibc

@@ -18,6 +18,8 @@
 #   synccheck    compute-sanitizer --tool synccheck, same subset
 #   ctest        the whole test suite (source builds only: a bundle carries the CUDA binaries)
 #   bench_training  the CPU benchmarks of the same machine (for the CPU/GPU comparison)
+#   peers        with .whl/opacus-*.whl carried: PyTorch + Opacus on the same GPU, same federation
+#                (bench/peers/compare.py --peer-device cuda; peers-gpu.json in $OUT)
 # Everything lands in $OUT: logs.tar.gz (one log per step) and summary.md (device, driver, every number, pass or
 # fail per step).
 # Usage: bash tools/gpu-check.sh [OUT]    (OUT: the first argument, else $OUT, else ./gpu-check-out)
@@ -133,6 +135,17 @@ else
   step ctest 300 "ctest --test-dir $BUILD --output-on-failure -j$JOBS --timeout 240"
 fi
 step bench_training 90 "$(BIN bench_training) --benchmark_min_time=0.2 --benchmark_color=false"
+# The PyTorch + Opacus peer on the same GPU (issue 9), when its wheel was carried (.whl/: opacus;
+# the image has torch, numpy, scipy, h5py and opt-einsum): dp-sample, one seed, both on CUDA.
+if ls .whl/opacus-*.whl >/dev/null 2>&1 && [ -n "$BUNDLE" ]; then
+  step peers 240 "python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir \
+    --target /tmp/site .whl/*.whl && mkdir -p /tmp/peers && PYTHONPATH=/tmp/site python3 \
+    bench/peers/compare.py --fedsim $BUNDLE/fedsim --scenario scenarios/dp-sample.toml \
+    --work /tmp/peers --out $OUT/peers-gpu.json --seeds 1 --peer-device cuda \
+    --set privacy.sample_rate=0.25 --set run.rounds=10"
+else
+  skip peers "no .whl/opacus-*.whl carried (python3 -m pip download --no-deps opacus==1.5.4 -d .whl)"
+fi
 
 # ---- summary ------------------------------------------------------------------------------------
 {
@@ -200,6 +213,14 @@ step bench_training 90 "$(BIN bench_training) --benchmark_min_time=0.2 --benchma
   grep -vE '^RESULT ' "$OUT/profile.log" 2>/dev/null | head -70
   echo '```'
   echo
+  if [ -f "$OUT/peers-gpu.json" ]; then
+    echo "## peers (PyTorch + Opacus on the same GPU, bench/peers/compare.py)"
+    echo
+    echo '```'
+    python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['table'])" "$OUT/peers-gpu.json" 2>&1
+    echo '```'
+    echo
+  fi
   echo "## bench_training (CPU backend, this machine)"
   echo
   echo '```'

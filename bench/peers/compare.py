@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 
 import h5py
@@ -30,6 +31,13 @@ def run_measured(cmd, env=None, stdout=subprocess.DEVNULL, tmp="/tmp"):
     GNU time (a small process) forks cmd and reports cmd's own peak RSS. Measuring with wait4 from
     this process would not do: Linux carries the forking process's peak RSS across exec, so a child
     of this Python process (NumPy, h5py, later torch) would report at least the parent's peak."""
+    if not os.path.exists("/usr/bin/time"):  # e.g. a GPU machine's image: wall time, no RSS
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, env=env, stdout=stdout)
+        if p.returncode != 0:
+            sys.exit(f"compare: {' '.join(cmd)} exited {p.returncode}")
+        return (time.perf_counter() - t0, float("nan"),
+                p.stdout.decode() if stdout == subprocess.PIPE else None)
     fd, tfile = tempfile.mkstemp(dir=tmp)
     os.close(fd)
     p = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", tfile, *cmd], env=env,
@@ -155,6 +163,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seeds", default="1")
     ap.add_argument("--peer-threads", type=int, default=0)
+    ap.add_argument("--peer-device", default="cpu", help="the peer's torch device (cuda on a GPU)")
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--table-only", action="store_true",
                     help="reprint the table of the JSON file --out (and rewrite its table)")
@@ -201,7 +210,7 @@ def main():
                "--clip", repr(res["clip"]), "--noise-multiplier", repr(res["noise_multiplier"]),
                "--delta", repr(res["delta"]), "--hidden", hidden, "--weighting", s["weighting"],
                "--server-lr", repr(s["lr"]), "--eval-every", str(sc["run"]["eval_every"]),
-               "--seed", str(seed), "--threads", str(a.peer_threads)]
+               "--seed", str(seed), "--threads", str(a.peer_threads), "--device", a.peer_device]
         wall, rss, text = run_measured(cmd, stdout=subprocess.PIPE, tmp=a.work)
         peer = json.loads(text)
         if peer["steps_per_round"] != res["steps_per_round"]:
@@ -224,7 +233,7 @@ def main():
     table = print_table(runs, a.seeds)
 
     result = {
-        "kind": "peers-cpu",
+        "kind": "peers-" + a.peer_device,
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "host": {"cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                               if l.startswith("model name")), platform.processor()),

@@ -66,6 +66,8 @@ def parse_args():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, default=0,
                    help="torch intra-op threads; 0: torch's default (1 for Debian's python3-torch)")
+    p.add_argument("--device", default="cpu",
+                   help="torch device: cpu (default) or cuda (the peer on the same GPU as fedsim)")
     p.add_argument("--init", choices=["fedsim", "torch"], default="fedsim",
                    help="fedsim: He-uniform weights (sqrt(6/fan_in), sqrt(3/fan_in) for the output "
                         "layer) and zero biases, as sim/model/model_layout.cpp; torch: nn.Linear's own")
@@ -156,11 +158,13 @@ def main():
         offsets = f["/train/client_offsets"][...]
         test_x = torch.from_numpy(f["/test/x"][...])
         test_y = torch.from_numpy(f["/test/y"][...].astype(np.int64))
+    dev = torch.device(args.device)  # the data resident on the device, as fedsim keeps it
+    train_x, train_y, test_x, test_y = (t.to(dev) for t in (train_x, train_y, test_x, test_y))
     num_clients = len(offsets) - 1
     sizes = np.diff(offsets)
     hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
 
-    global_model = make_model(d, hidden, classes, args.init)
+    global_model = make_model(d, hidden, classes, args.init).to(dev)
     num_params = sum(p.numel() for p in global_model.parameters())
     participations = np.zeros(num_clients, dtype=np.int64)
     evals, round_times = [], []
