@@ -114,6 +114,26 @@ void CudaBackend::OpTimingDeleter::operator()(OpTiming* t) const noexcept {
   delete t;
 }
 
+// ---- pinned staging (FEDSIM_CUDA_PINNED_STAGING=1) ----------------------------------------------
+
+struct CudaBackend::PinnedRing {
+  static constexpr int kSlots = 8;
+  static constexpr size_t kSlotBytes = size_t(8) << 20;
+  void* base = nullptr;
+  cudaEvent_t done[kSlots] = {};
+  bool used[kSlots] = {};
+  int next = 0;
+  ~PinnedRing() {
+    for (cudaEvent_t e : done)
+      if (e) CUDA_CHECK_LOG(cudaEventDestroy(e));
+    if (base) CUDA_CHECK_LOG(cudaFreeHost(base));
+  }
+};
+
+void CudaBackend::PinnedRingDeleter::operator()(PinnedRing* r) const noexcept {
+  delete r;
+}
+
 bool cuda_compiled_in() {
   return true;
 }
@@ -179,6 +199,15 @@ CudaBackend::CudaBackend() {
 
   const char* sync = std::getenv("FEDSIM_CUDA_SYNC");
   sync_every_op_ = sync && *sync && std::strcmp(sync, "0") != 0;
+  const char* pinned = std::getenv("FEDSIM_CUDA_PINNED_STAGING");
+  if (pinned && *pinned && std::strcmp(pinned, "0") != 0) {
+    auto ring = std::unique_ptr<PinnedRing, PinnedRingDeleter>(new PinnedRing);
+    CUDA_CHECK_THROW(cudaHostAlloc(&ring->base, PinnedRing::kSlots * PinnedRing::kSlotBytes,
+                                   cudaHostAllocDefault));
+    for (cudaEvent_t& e : ring->done)
+      CUDA_CHECK_THROW(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    pinned_ = std::move(ring);
+  }
   const char* timing = std::getenv("FEDSIM_CUDA_OP_TIMING");
   if (timing && *timing && std::strcmp(timing, "0") != 0) {
     timing_.reset(new OpTiming);
@@ -225,6 +254,24 @@ const T* CudaBackend::stage(Scratch& s, const T* host, size_t n) {
 
 void CudaBackend::upload(void* dst, const void* src, size_t bytes) {
   if (bytes == 0) return;
+  if (pinned_ && bytes <= PinnedRing::kSlotBytes) {
+    cudaPointerAttributes a{};
+    const cudaError_t e = cudaPointerGetAttributes(&a, src);
+    if (e != cudaSuccess) (void)cudaGetLastError();
+    if (e == cudaSuccess && a.type == cudaMemoryTypeUnregistered) {
+      PinnedRing& r = *pinned_;
+      const int slot = r.next;
+      r.next = (r.next + 1) % PinnedRing::kSlots;
+      // the slot's previous copy must have left it before it is overwritten
+      if (r.used[slot]) CUDA_CHECK_THROW(cudaEventSynchronize(r.done[slot]));
+      char* staging = static_cast<char*>(r.base) + size_t(slot) * PinnedRing::kSlotBytes;
+      std::memcpy(staging, src, bytes);
+      CUDA_CHECK_THROW(cudaMemcpyAsync(dst, staging, bytes, cudaMemcpyHostToDevice, stream_.get()));
+      CUDA_CHECK_THROW(cudaEventRecord(r.done[slot], stream_.get()));
+      r.used[slot] = true;
+      return;
+    }
+  }
   CUDA_CHECK_THROW(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
   // Pageable memory (cudaMemoryTypeUnregistered) was copied to the driver's staging buffer before
   // cudaMemcpyAsync returned. Pinned or managed memory is read later by the DMA engine: wait, so

@@ -200,7 +200,16 @@ class CudaBackend final : public Backend {
   const T* stage(Scratch& s, const T* host, size_t n);
   // cudaMemcpyAsync host -> device on the stream. Pageable sources are staged by the driver before
   // the call returns, so the caller may reuse them at once; a pinned source is synchronised.
+  // With FEDSIM_CUDA_PINNED_STAGING=1 (experimental, not yet verified on a GPU), pageable sources
+  // up to a slot's size are copied into a ring of pinned slots first and sent from there, so the
+  // host never waits for the device to reach the copy; a slot is reused only after the event of
+  // its last copy has completed.
   void upload(void* dst, const void* src, size_t bytes);
+  struct PinnedRing;
+  struct PinnedRingDeleter {
+    void operator()(PinnedRing* r) const noexcept;
+  };
+  std::unique_ptr<PinnedRing, PinnedRingDeleter> pinned_;
   // Called after every op: with FEDSIM_CUDA_SYNC=1 in the environment, synchronises and checks,
   // so an asynchronous kernel fault is reported at the op that caused it (debugging); with
   // FEDSIM_CUDA_OP_TIMING=1, records an event for the per-op time table (OpTiming).

@@ -12,6 +12,8 @@
 #                (those whose data files are not on the machine are skipped, and say so)
 #   bench_cuda   SGEMM peak, batched GEMMs, local-training GFLOP/s, DP-SGD overhead, target round
 #                on CUDA and on this machine's CPU backend (the speed-up)
+#   conformance_pinned, bench_cuda_pinned  the same with FEDSIM_CUDA_PINNED_STAGING=1 (uploads
+#                through pinned slots; experimental until this shows it correct and faster)
 #   profile      bench_cuda --profile: the per-op GPU time tables of a non-private and a DP round
 #   memcheck     compute-sanitizer --tool memcheck over the conformance op tests
 #   racecheck    compute-sanitizer --tool racecheck over the kernels with shared memory / shuffles
@@ -110,6 +112,10 @@ step scenarios 150 "rc=0; for f in scenarios/*.toml; do
 fi
 
 step bench_cuda 180 "$(BIN bench_cuda)"
+# Experimental: uploads through a ring of pinned slots (FEDSIM_CUDA_PINNED_STAGING=1): the
+# conformance suite and the benchmark again with it, to compare with the default path above.
+step conformance_pinned 120 "FEDSIM_CUDA_PINNED_STAGING=1 $T --gtest_color=no"
+step bench_cuda_pinned 150 "FEDSIM_CUDA_PINNED_STAGING=1 $(BIN bench_cuda) --no-cpu"
 # Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
 step profile 90 "$(BIN bench_cuda) --profile"
 
@@ -205,6 +211,13 @@ fi
   echo
   echo '```'
   grep -vE '^RESULT ' "$OUT/bench_cuda.log" 2>/dev/null | head -20
+  echo '```'
+  echo
+  echo "## bench_cuda with FEDSIM_CUDA_PINNED_STAGING=1"
+  echo
+  echo '```'
+  grep -E '^RESULT |^target' "$OUT/bench_cuda_pinned.log" 2>/dev/null | head -40
+  grep -E '^\[  (PASSED|FAILED) ' "$OUT/conformance_pinned.log" 2>/dev/null
   echo '```'
   echo
   echo "## profile (bench_cuda --profile: per-op GPU time)"
