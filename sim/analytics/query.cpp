@@ -1,106 +1,27 @@
-// Private queries (see query.h): validation, contribution bounding, the noisy components of each
-// statistic under the three trust models, and the answers with their intervals.
+// Private queries (see query.h): grouping, contribution bounding, the noise on each component
+// under the three trust models, and the answers with their intervals (prices: query_cost.cpp).
 #include "sim/analytics/query.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 #include <numeric>
 #include <stdexcept>
 
+#include "sim/analytics/query_internal.h"
 #include "sim/util/gaussian_noise.h"
 #include "sim/util/rng.h"
 
 namespace fedsim::analytics {
 
+using namespace detail;
+
 namespace {
 
-constexpr int kGridSteps = 1024;   // discrete mechanisms: a row's largest value is 1024 steps
 constexpr int kQuantileBins = 64;  // default grid of a quantile's histogram
 constexpr int kBootstrap = 2000;   // draws for the intervals of mean, variance and quantile
 constexpr uint32_t kNoisePurpose = 0x51525931u;  // "QRY1": the answers' noise
 constexpr double kZ95 = 1.959963984540054;
-
-[[noreturn]] void bad(const std::string& what) {
-  throw std::invalid_argument(what);
-}
-
-bool needs_numeric(Statistic s) {
-  return s == Statistic::Sum || s == Statistic::Mean || s == Statistic::Variance ||
-         s == Statistic::Quantile;
-}
-
-// One noisy vector of per-group values: each row adds at most per_row to one group.
-struct Component {
-  const char* name;
-  double per_row;  // largest |contribution| of one row
-  double grid;     // discrete mechanisms: values are rounded to multiples of this
-};
-
-// The components of a statistic, for bounds [lower, upper].
-std::vector<Component> components(const QuerySpec& s) {
-  const double h = std::max(std::abs(s.lower), std::abs(s.upper)), w = (s.upper - s.lower) / 2;
-  switch (s.stat) {
-    case Statistic::Count:
-    case Statistic::Histogram:
-    case Statistic::Quantile:
-      return {{"count", 1.0, 1.0}};
-    case Statistic::Sum:
-      return {{"sum", h, h / kGridSteps}};
-    case Statistic::Mean:
-      return {{"count", 1.0, 1.0}, {"centred sum", w, w / kGridSteps}};
-    case Statistic::Variance:
-      return {{"count", 1.0, 1.0},
-              {"centred sum", w, w / kGridSteps},
-              {"centred squares", w * w / 2, w * w / 2 / kGridSteps}};
-  }
-  return {};
-}
-
-bool discrete(Mechanism m) {
-  return m == Mechanism::DiscreteLaplace || m == Mechanism::DiscreteGaussian;
-}
-
-// The noise of one component: central/secagg for the vector of groups, local for one client.
-CalibratedNoise component_noise(const QuerySpec& s, const Component& c, int parts) {
-  NoiseRequest r;
-  r.mechanism = s.mechanism;
-  r.epsilon = s.epsilon / parts;
-  r.delta = s.delta / parts;
-  if (s.trust == TrustModel::Local) {  // the diameter of one client's local answer
-    const double span =
-        s.stat == Statistic::Count ? 1.0 : std::max(s.upper, 0.0) - std::min(s.lower, 0.0);
-    r.sensitivity = s.max_rows * span;
-    r.granularity = s.stat == Statistic::Count ? 1.0 : c.grid;
-  } else {
-    const double per_group = s.max_rows * c.per_row;
-    r.sensitivity = is_gaussian(s.mechanism) ? std::sqrt(double(s.max_groups)) * per_group
-                                             : s.max_groups * per_group;
-    r.granularity = c.grid;
-  }
-  return calibrate(r);
-}
-
-// zCDP of a Gaussian component: rho = D^2 / (2 sigma^2) (Bun & Steinke 2016, Prop. 1.6; the
-// discrete Gaussian has the same, Canonne-Kamath-Steinke 2020, Thm. 4), in grid units for it.
-double component_rho(const CalibratedNoise& n, double sensitivity) {
-  if (!is_gaussian(n.mechanism)) return 0.0;
-  if (n.mechanism == Mechanism::DiscreteGaussian) {
-    const double d = std::ceil(sensitivity / n.granularity * (1 - 1e-12));
-    return d * d / (2 * n.sigma2.value());
-  }
-  return sensitivity * sensitivity / (2 * n.scale * n.scale);
-}
-
-double request_sensitivity(const QuerySpec& s, const Component& c) {
-  if (s.trust == TrustModel::Local) {
-    const double span =
-        s.stat == Statistic::Count ? 1.0 : std::max(s.upper, 0.0) - std::min(s.lower, 0.0);
-    return s.max_rows * span;
-  }
-  const double per_group = s.max_rows * c.per_row;
-  return is_gaussian(s.mechanism) ? std::sqrt(double(s.max_groups)) * per_group
-                                  : s.max_groups * per_group;
-}
 
 std::string bin_name(double a, double b, bool last) {
   char buf[96];
@@ -113,23 +34,6 @@ struct Grouping {
   std::vector<std::string> names;
   std::function<int(int64_t)> of;
 };
-
-// The rows a `where` keeps: the categorical column and level it names (nullptr: all rows).
-std::pair<const CategoricalColumn*, int> where_filter(const QueryTable& t, const QuerySpec& s) {
-  if (s.where.empty()) return {nullptr, -1};
-  const size_t eq = s.where.find('=');
-  const std::string name = eq == std::string::npos ? s.where : s.where.substr(0, eq);
-  const CategoricalColumn* c = t.categorical(name);
-  if (eq == std::string::npos || !c)
-    bad("--where: expected CATEGORICAL=LEVEL, got '" + s.where + "' (" + t.describe_columns() +
-        ")");
-  const std::string level = s.where.substr(eq + 1);
-  for (size_t l = 0; l < c->levels.size(); ++l)
-    if (c->levels[l] == level) return {c, int(l)};
-  std::string all;
-  for (const auto& l : c->levels) all += (all.empty() ? "" : ", ") + l;
-  bad("--where: '" + name + "' has no level '" + level + "' (levels: " + all + ")");
-}
 
 Grouping grouping_all(const QueryTable& t, const QuerySpec& s);
 
@@ -247,94 +151,6 @@ double quantile_of(const std::vector<double>& counts, double q, double lo, doubl
 }
 
 }  // namespace
-
-const char* statistic_name(Statistic s) {
-  switch (s) {
-    case Statistic::Count:
-      return "count";
-    case Statistic::Sum:
-      return "sum";
-    case Statistic::Mean:
-      return "mean";
-    case Statistic::Variance:
-      return "variance";
-    case Statistic::Histogram:
-      return "histogram";
-    case Statistic::Quantile:
-      return "quantile";
-  }
-  return "?";
-}
-
-const char* trust_name(TrustModel t) {
-  switch (t) {
-    case TrustModel::Central:
-      return "central";
-    case TrustModel::SecureAggregation:
-      return "secagg";
-    case TrustModel::Local:
-      return "local";
-  }
-  return "?";
-}
-
-void validate_query(const QuerySpec& s, const QueryTable& t) {
-  const bool categorical_histogram = s.stat == Statistic::Histogram && t.categorical(s.column);
-  if (needs_numeric(s.stat) || (s.stat == Statistic::Histogram && !categorical_histogram)) {
-    if (s.column.empty())
-      bad(std::string("--column: the ") + statistic_name(s.stat) + " needs a column");
-    if (t.numeric_index(s.column) < 0)
-      bad("--column: no column '" + s.column + "' (" + t.describe_columns() + ")");
-    if (!std::isfinite(s.lower) || !std::isfinite(s.upper) || !(s.lower < s.upper))
-      bad(std::string("--lower/--upper: the ") + statistic_name(s.stat) +
-          " needs finite bounds lower < upper (values are clamped to them; the sensitivity "
-          "comes from them)");
-  }
-  if (s.stat == Statistic::Count && !s.column.empty())
-    bad("--column: a count counts rows; use --group-by for counts per level");
-  if (!s.group_by.empty()) {
-    if (s.stat == Statistic::Histogram || s.stat == Statistic::Quantile)
-      bad(std::string("--group-by: not available for a ") + statistic_name(s.stat) +
-          " (its groups are its levels or bins)");
-    if (!t.categorical(s.group_by))
-      bad("--group-by: no categorical column '" + s.group_by + "' (" + t.describe_columns() + ")");
-  }
-  where_filter(t, s);
-  if (s.stat == Statistic::Quantile && !(s.quantile > 0 && s.quantile < 1))
-    bad("--quantile: expected a value in (0, 1), got " + std::to_string(s.quantile));
-  if (s.bins < 0 || s.bins > 100000) bad("--bins: expected 1 to 100000");
-  if (s.max_rows < 1) bad("--max-rows: expected at least 1 row per client and group");
-  if (s.max_groups < 1) bad("--max-groups: expected at least 1 group per client");
-  if (s.trust == TrustModel::Local) {
-    if (s.stat != Statistic::Count && s.stat != Statistic::Sum && !categorical_histogram)
-      bad(std::string("--trust local: a ") + statistic_name(s.stat) +
-          " is not available; local DP answers count, sum and the histogram of a categorical "
-          "column");
-    if (!s.group_by.empty()) bad("--trust local: --group-by is not available");
-    if (categorical_histogram && s.delta != 0)
-      bad("--trust local: randomised response is pure epsilon-DP; --delta must be 0");
-  }
-  query_cost(s, t);  // the mechanism's own checks (epsilon, delta)
-}
-
-QueryCost query_cost(const QuerySpec& s, const QueryTable& t) {
-  QueryCost cost;
-  if (s.trust == TrustModel::Local && s.stat == Statistic::Histogram &&
-      t.categorical(s.column)) {  // randomised response of a categorical column
-    if (!(s.epsilon > 0) || !std::isfinite(s.epsilon)) bad("--epsilon must be a positive number");
-    cost.epsilon = s.epsilon;
-    return cost;
-  }
-  const std::vector<Component> comps = components(s);
-  for (const Component& c : comps) {
-    const CalibratedNoise n = component_noise(s, c, int(comps.size()));
-    cost.epsilon += n.epsilon;
-    cost.delta += n.delta;
-    cost.rho += component_rho(n, request_sensitivity(s, c));
-    cost.pure = cost.pure && !is_gaussian(n.mechanism);
-  }
-  return cost;
-}
 
 QueryResult run_query(const QueryTable& t, const QuerySpec& s) {
   validate_query(s, t);
