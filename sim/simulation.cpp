@@ -11,6 +11,7 @@
 
 #include "sim/secagg/secagg_settings.h"
 #include "sim/train/metrics.h"
+#include "sim/util/format.h"
 #include "sim/util/gaussian_noise.h"
 #include "sim/util/rng.h"
 
@@ -135,11 +136,7 @@ void Simulation::restore(const Checkpoint& c) {
 
 std::vector<std::string> Simulation::apply_changes(double noise_multiplier, double clip,
                                                    double client_lr) {
-  auto fmt = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.6g", v);
-    return std::string(b);
-  };
+  const auto fmt = format_g;
   const bool dp = plan_.mode != PrivacyMode::None;
   if (!std::isnan(noise_multiplier) && (!dp || !(noise_multiplier >= 0.0)))
     throw std::invalid_argument(dp ? "noise_multiplier: expected a number >= 0"

@@ -16,6 +16,7 @@
 #include "sim/results/results_writer.h"
 #include "sim/runner.h"
 #include "sim/simulation.h"
+#include "sim/util/format.h"
 
 namespace fedsim::ui {
 
@@ -315,11 +316,7 @@ bool RunManager::change(int id, const RunChanges& c, std::string* error) {
   } catch (const std::exception& e) {
     return fail(e.what());
   }
-  auto fmt = [](double v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.6g", v);
-    return std::string(b);
-  };
+  const auto fmt = format_g;
   if (c.server_lr && *c.server_lr != r->scenario.server.lr) {
     changed.push_back("server_lr " + fmt(r->scenario.server.lr) + " -> " + fmt(*c.server_lr));
     r->scenario.server.lr = *c.server_lr;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sim/privacy/accountant.h"
+#include "sim/util/format.h"
 
 namespace fedsim::cli {
 namespace {
@@ -23,10 +24,7 @@ std::string num(double v) {
 }
 
 std::string text(double v) {
-  if (std::isinf(v)) return "inf";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
+  return std::isinf(v) ? "inf" : format_g(v);
 }
 
 int fail(const std::string& msg) {

@@ -11,6 +11,7 @@
 #include "sim/data/federation_builder.h"
 #include "sim/data/federation_fingerprint.h"
 #include "sim/scenario.h"
+#include "sim/util/format.h"
 
 namespace fedsim::cli {
 namespace {
@@ -24,11 +25,7 @@ std::string num(double v) {  // JSON: shortest round trip; NaN / inf as null
   return std::string(buf, r.ptr);
 }
 
-std::string g6(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+const auto g6 = format_g;
 
 std::string json_string(const std::string& s) {
   std::string out = "\"";

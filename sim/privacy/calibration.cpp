@@ -9,15 +9,12 @@
 #include <string>
 
 #include "sim/privacy/accountant.h"
+#include "sim/util/format.h"
 
 namespace fedsim {
 namespace {
 
-std::string g(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+const auto g = format_g;
 
 // Grid index k <-> value: decade D = k div 900 holds mant * 10^(D - 3), mant = 100 + k mod 900,
 // so index 0 is 0.100, 900 is 1.00, 3600 is 1000. Division by an exact power of ten keeps the

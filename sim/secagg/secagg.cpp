@@ -22,6 +22,7 @@
 
 #include "sim/secagg/discrete_gaussian.h"
 #include "sim/secagg/shamir.h"
+#include "sim/util/format.h"
 #include "sim/util/gaussian_noise.h"
 
 namespace fedsim::secagg {
@@ -132,11 +133,7 @@ double noise_sum_sigma_per_scale(const SecAggSettings& s, int n) {
   return s.dp_stddev * std::sqrt(double(n) / expected_contributors(s, n));
 }
 
-std::string fmt(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.6g", v);
-  return buf;
-}
+const auto fmt = format_g;
 
 }  // namespace
 
