@@ -184,3 +184,12 @@ TEST(Audit, ASweepAuditsEveryRun) {
   std::filesystem::remove_all(dir);
 }
 #endif
+
+// Canary clients have no data: with client.local_steps > 0 the trainer still gives them no batch
+// (once a division by zero).
+TEST(Audit, CanaryClientsWithFixedLocalSteps) {
+  Scenario s = tiny_user_dp(1.0, 2);
+  s.client.local_steps = 3;
+  const AuditRecord a = run_tiny_audit(s, 50, 5, 0.95);
+  EXPECT_EQ(a.canaries, 50);
+}

@@ -62,6 +62,14 @@ void LocalTrainer::draw_batches(const Federation& fed, const int* clients, int K
   for (int k = 0; k < K_active; ++k) {
     const int c = clients[k];
     const int64_t n = fed.client_size(c), first = fed.offsets[c];
+    if (n == 0) {  // a client without data (e.g. an audit's canary client) under local_steps > 0
+      for (int i = 0; i < B_; ++i) {
+        idx_[int64_t(k) * B_ + i] = -1;
+        w_[int64_t(k) * B_ + i] = 0.0f;
+      }
+      scale_[k] = 0.0f;
+      continue;
+    }
     const int64_t per_epoch = (n + B_ - 1) / B_;
     const int64_t epoch = step / per_epoch, j = step % per_epoch;
     auto& perm = perm_[k];
