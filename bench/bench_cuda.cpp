@@ -152,17 +152,8 @@ void gemm_stride_variants(Backend& be) {
   be.fill(w.get(), 0.125f, w.size());
   std::vector<int> two(K);
   for (int k = 0; k < K; ++k) two[k] = k % 2 ? B : B / 2;
-  auto time_it = [&](auto&& call, double flops) {
-    call();
-    be.synchronize();
-    double best = 1e30;
-    for (int r = 0; r < 5; ++r) {
-      const auto t0 = std::chrono::steady_clock::now();
-      call();
-      be.synchronize();
-      best = std::min(best, seconds_since(t0));
-    }
-    return flops / best / 1e9;
+  auto time_it = [&](auto&& call, double flops) {  // GFLOP/s, best of 5 after a warm-up
+    return flops / best_round(be, 5, [&](int) { call(); }) / 1e9;
   };
   const double full = 2.0 * B * n * n * K, half = full * 0.75;
   for (int64_t S : {int64_t(99330), int64_t(99332), int64_t(99360), int64_t(n) * n}) {

@@ -153,7 +153,7 @@ double quantile_of(const std::vector<double>& counts, double q, double lo, doubl
 }  // namespace
 
 QueryResult run_query(const QueryTable& t, const QuerySpec& s) {
-  validate_query(s, t);
+  check_spec(s, t);
   QueryResult res;
   res.description = std::string(statistic_name(s.stat)) +
                     (s.column.empty() ? " of rows" : " of " + s.column) +
@@ -165,8 +165,10 @@ QueryResult run_query(const QueryTable& t, const QuerySpec& s) {
   const NoiseKey key = noise_key(s.seed, kNoisePurpose);
 
   // Local DP, histogram of a categorical column: k-ary randomised response of one row per client.
-  if (s.trust == TrustModel::Local && s.stat == Statistic::Histogram && t.categorical(s.column)) {
-    res.cost = query_cost(s, t);
+  res.mechanism = mechanism_name(s.mechanism);
+  if (randomised_response(s, t)) {
+    res.mechanism = "randomised_response";
+    res.cost = randomised_response_cost(s);
     const double k = double(G), e = std::exp(s.epsilon);
     const double p = e / (e + k - 1), q = 1 / (e + k - 1);
     std::vector<double> reported(G, 0), truth(G, 0);
@@ -210,9 +212,8 @@ QueryResult run_query(const QueryTable& t, const QuerySpec& s) {
   // Bounded per-client contributions, summed per group and component.
   const std::vector<Component> comps = components(s);
   const size_t C = comps.size();
-  std::vector<CalibratedNoise> noise;
-  for (const Component& c : comps) noise.push_back(component_noise(s, c, int(C)));
-  res.cost = query_cost(s, t);
+  const std::vector<CalibratedNoise> noise = component_noises(s, comps);
+  res.cost = cost_of(s, comps, noise);
   res.sensitivity = request_sensitivity(s, comps.back());
   res.noise_scale = noise.back().scale;
   std::vector<std::vector<double>> exact(C, std::vector<double>(G, 0.0));

@@ -72,7 +72,8 @@ struct GroupAnswer {
 };
 
 struct QueryResult {
-  std::string description;  // e.g. "sum of log_price by device, central, discrete_laplace"
+  std::string description;  // e.g. "sum of log_price by device, central"
+  std::string mechanism;    // mechanism_name(), or "randomised_response" (local histograms)
   std::vector<GroupAnswer> answers;
   QueryCost cost;
   double sensitivity = 0;  // of one noisy component, in its mechanism's norm (L1 / L2)
@@ -85,6 +86,7 @@ struct QueryResult {
 // Throws std::invalid_argument naming the option and what was expected (unknown column, missing
 // bounds, a statistic the trust model cannot answer, ...). Reads no data values.
 void validate_query(const QuerySpec& spec, const QueryTable& table);
+// What the query spends; validates first (throws as validate_query).
 QueryCost query_cost(const QuerySpec& spec, const QueryTable& table);
 QueryResult run_query(const QueryTable& table, const QuerySpec& spec);
 

@@ -136,7 +136,39 @@ const char* trust_name(TrustModel t) {
   return "?";
 }
 
-void validate_query(const QuerySpec& s, const QueryTable& t) {
+namespace detail {
+
+bool randomised_response(const QuerySpec& s, const QueryTable& t) {
+  return s.trust == TrustModel::Local && s.stat == Statistic::Histogram && t.categorical(s.column);
+}
+
+std::vector<CalibratedNoise> component_noises(const QuerySpec& s,
+                                              const std::vector<Component>& comps) {
+  std::vector<CalibratedNoise> out;
+  for (const Component& c : comps) out.push_back(component_noise(s, c, int(comps.size())));
+  return out;
+}
+
+QueryCost cost_of(const QuerySpec& s, const std::vector<Component>& comps,
+                  const std::vector<CalibratedNoise>& noise) {
+  QueryCost cost;
+  for (size_t k = 0; k < comps.size(); ++k) {
+    cost.epsilon += noise[k].epsilon;
+    cost.delta += noise[k].delta;
+    cost.rho += component_rho(noise[k], request_sensitivity(s, comps[k]));
+    cost.pure = cost.pure && !is_gaussian(noise[k].mechanism);
+  }
+  return cost;
+}
+
+QueryCost randomised_response_cost(const QuerySpec& s) {
+  if (!(s.epsilon > 0) || !std::isfinite(s.epsilon)) bad("--epsilon must be a positive number");
+  QueryCost cost;
+  cost.epsilon = s.epsilon;
+  return cost;
+}
+
+void check_spec(const QuerySpec& s, const QueryTable& t) {
   const bool categorical_histogram = s.stat == Statistic::Histogram && t.categorical(s.column);
   if (needs_numeric(s.stat) || (s.stat == Statistic::Histogram && !categorical_histogram)) {
     if (s.column.empty())
@@ -172,26 +204,19 @@ void validate_query(const QuerySpec& s, const QueryTable& t) {
     if (categorical_histogram && s.delta != 0)
       bad("--trust local: randomised response is pure epsilon-DP; --delta must be 0");
   }
-  query_cost(s, t);  // the mechanism's own checks (epsilon, delta)
+}
+
+}  // namespace detail
+
+void validate_query(const QuerySpec& s, const QueryTable& t) {
+  query_cost(s, t);  // the spec's checks, then the mechanism's own (epsilon, delta)
 }
 
 QueryCost query_cost(const QuerySpec& s, const QueryTable& t) {
-  QueryCost cost;
-  if (s.trust == TrustModel::Local && s.stat == Statistic::Histogram &&
-      t.categorical(s.column)) {  // randomised response of a categorical column
-    if (!(s.epsilon > 0) || !std::isfinite(s.epsilon)) bad("--epsilon must be a positive number");
-    cost.epsilon = s.epsilon;
-    return cost;
-  }
+  check_spec(s, t);
+  if (randomised_response(s, t)) return randomised_response_cost(s);
   const std::vector<Component> comps = components(s);
-  for (const Component& c : comps) {
-    const CalibratedNoise n = component_noise(s, c, int(comps.size()));
-    cost.epsilon += n.epsilon;
-    cost.delta += n.delta;
-    cost.rho += component_rho(n, request_sensitivity(s, c));
-    cost.pure = cost.pure && !is_gaussian(n.mechanism);
-  }
-  return cost;
+  return cost_of(s, comps, component_noises(s, comps));
 }
 
 }  // namespace fedsim::analytics

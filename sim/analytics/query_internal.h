@@ -30,6 +30,16 @@ bool discrete(Mechanism m);
 CalibratedNoise component_noise(const QuerySpec& s, const Component& c, int parts);
 // The sensitivity of one component in its mechanism's norm (local: one client's diameter).
 double request_sensitivity(const QuerySpec& s, const Component& c);
+// The noise of every component, and what they spend together.
+std::vector<CalibratedNoise> component_noises(const QuerySpec& s,
+                                              const std::vector<Component>& comps);
+QueryCost cost_of(const QuerySpec& s, const std::vector<Component>& comps,
+                  const std::vector<CalibratedNoise>& noise);
+// Local DP's histogram of a categorical column (k-ary randomised response), and its cost.
+bool randomised_response(const QuerySpec& s, const QueryTable& t);
+QueryCost randomised_response_cost(const QuerySpec& s);
+// The spec's own checks (columns, bounds, groups, trust model); throws std::invalid_argument.
+void check_spec(const QuerySpec& s, const QueryTable& t);
 // The rows a `where` keeps: the categorical column and level it names (nullptr: all rows).
 std::pair<const CategoricalColumn*, int> where_filter(const QueryTable& t, const QuerySpec& s);
 

@@ -13,8 +13,7 @@ QueryOutcome answer_query(const QueryTable& table, QuerySpec spec, const std::st
   std::optional<BudgetLedger> ledger;
   QueryCost cost;
   try {
-    validate_query(spec, table);
-    cost = query_cost(spec, table);
+    cost = query_cost(spec, table);  // validates too
     ledger = BudgetLedger::open(ledger_path, fingerprint, budget_epsilon, budget_delta);
   } catch (const std::exception& e) {
     out.error = e.what();
@@ -30,10 +29,8 @@ QueryOutcome answer_query(const QueryTable& table, QuerySpec spec, const std::st
   spec.query_index = uint32_t(ledger->entries().size());
   try {
     out.result = run_query(table, spec);
-    const bool rr = spec.trust == TrustModel::Local && spec.stat == Statistic::Histogram &&
-                    table.categorical(spec.column);
-    ledger->record({utc_now_iso8601(), out.result.description,
-                    rr ? "randomised_response" : mechanism_name(spec.mechanism), out.result.cost});
+    ledger->record(
+        {utc_now_iso8601(), out.result.description, out.result.mechanism, out.result.cost});
   } catch (const std::exception& e) {
     out.error = e.what();
     return out;

@@ -131,10 +131,7 @@ int cmd_query(const QueryArgs& a) {
   if (out.refused) return fail(4, path + ": " + out.message);
   const QueryResult& r = out.result;
   const Spent spent = out.spent;
-  const char* mech = spec.trust == TrustModel::Local && spec.stat == Statistic::Histogram &&
-                             table.categorical(spec.column)
-                         ? "randomised_response"
-                         : mechanism_name(spec.mechanism);
+  const char* mech = r.mechanism.c_str();
   if (a.json) {
     std::string s = "{\"query\": " + json_string(r.description) +
                     ", \"mechanism\": " + json_string(mech) +
