@@ -1,13 +1,16 @@
 // Federated training against independent references: one client with full-batch local SGD is
-// centralised gradient descent; results do not depend on the thread count.
+// centralised gradient descent; results do not depend on the thread count or on client tiles.
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cmath>
+#include <optional>
 #include <random>
+#include <utility>
 
 #include "sim/backend/cpu_backend.h"
 #include "sim/simulation.h"
+#include "sim/train/local_trainer.h"
 
 using namespace fedsim;
 
@@ -132,10 +135,11 @@ TEST(Training, FedAvgIsTheSampleWeightedMeanOfClientModels) {
     Dataset part;
     part.n = fed.client_size(c);
     part.d = 3;
-    part.x.assign(fed.train.x.begin() + fed.offsets[c] * 3, fed.train.x.begin() + fed.offsets[c + 1] * 3);
+    part.x.assign(fed.train.x.begin() + fed.offsets[c] * 3,
+                  fed.train.x.begin() + fed.offsets[c + 1] * 3);
     part.y.assign(fed.train.y.begin() + fed.offsets[c], fed.train.y.begin() + fed.offsets[c + 1]);
-    const auto one = reference_gd(L, std::vector<double>(init.begin(), init.end()), part,
-                                  s.client.lr, 1);
+    const auto one =
+        reference_gd(L, std::vector<double>(init.begin(), init.end()), part, s.client.lr, 1);
     for (size_t j = 0; j < one.size(); ++j) mean[j] += one[j] * part.n / 60.0;
   }
   for (size_t j = 0; j < mean.size(); ++j) EXPECT_NEAR(got[j], mean[j], 1e-4) << j;
@@ -194,4 +198,68 @@ TEST(Training, DivergenceIsDetectedAndTheLastFiniteModelKept) {
   ASSERT_TRUE(sim.diverged());
   EXPECT_EQ(sim.global_weights(), before);  // rolled back to the last finite model
   for (float w : before) EXPECT_TRUE(std::isfinite(w));
+}
+
+namespace {
+
+// One cohort chunk trained by a LocalTrainer on a given backend: the clients' final weights, then
+// every ChunkResult field. Clients of uneven sizes (sorted, largest first, as the engine sorts
+// them); dp_rows > 0 makes it DP-SGD with micro-batches of dp_rows rows (several per step when
+// small).
+std::vector<double> train_chunk(Backend& be, bool momentum, int dp_rows) {
+  Federation fed = small_federation(400, 6, 1, 3);
+  fed.offsets = {0, 110, 190, 250, 300, 340, 370, 390, 398, 400};
+  const int K = 9;
+  ModelConfig mc;
+  mc.hidden = {7, 5};
+  const ModelLayout layout = make_layout(mc, 6, 2);
+  ClientConfig cc;
+  cc.batch_size = 16;
+  cc.lr = 0.1;
+  if (momentum) {
+    cc.momentum = 0.5;
+    cc.prox_mu = 0.01;
+  }
+  std::optional<DpSgdSettings> dp;
+  if (dp_rows > 0) dp = DpSgdSettings{0.15, 5, 1.1f, 0.7f, dp_rows};
+  LocalTrainer trainer(be, layout, cc, K, 7, dp);
+  const auto global = init_parameters(layout, 2);
+  std::vector<int> clients(K);
+  for (int k = 0; k < K; ++k) clients[k] = k;
+  std::vector<double> out;
+  for (int round = 1; round <= 2; ++round) {
+    const ChunkResult r = dp ? trainer.train_dp(fed, fed.train.x.data(), fed.train.y.data(),
+                                                global.data(), clients.data(), K, round)
+                             : trainer.train(fed, fed.train.x.data(), fed.train.y.data(),
+                                             global.data(), clients.data(), K, round);
+    std::vector<float> w(size_t(K) * layout.num_params);
+    be.to_host(w.data(), trainer.params(), w.size() * sizeof(float));
+    out.insert(out.end(), w.begin(), w.end());
+    out.insert(out.end(), r.loss_sum.begin(), r.loss_sum.end());
+    out.insert(out.end(), r.clipped.begin(), r.clipped.end());
+    out.insert(out.end(), r.samples_seen.begin(), r.samples_seen.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+// The CPU backend runs each client's step as one tile on one thread; the batched path (one op
+// over the whole chunk, as on a GPU) must give the same bits, with any thread count: plain SGD,
+// momentum + FedProx, DP-SGD in one micro-batch and in several (with clients whose Poisson batch
+// is empty or ends early).
+TEST(Training, ClientTilesMatchTheBatchedOpsBitForBit) {
+  for (const auto& [momentum, dp_rows] :
+       {std::pair{false, 0}, {true, 0}, {false, 64}, {false, 4}, {true, 4}}) {
+    CpuBackend batched(false);
+    omp_set_num_threads(2);
+    const auto want = train_chunk(batched, momentum, dp_rows);
+    for (int threads : {1, 2, 3}) {
+      omp_set_num_threads(threads);
+      CpuBackend tiled(true);
+      EXPECT_EQ(train_chunk(tiled, momentum, dp_rows), want)
+          << "momentum " << momentum << ", micro-batch rows " << dp_rows << ", threads " << threads;
+    }
+  }
+  omp_set_num_threads(omp_get_num_procs());
 }

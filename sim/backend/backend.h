@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "sim/util/function_ref.h"
 #include "sim/util/philox_mask.h"
 
 namespace fedsim {
@@ -54,6 +55,13 @@ class Backend {
   // Memory budget for the per-client buffers of one cohort chunk: large on a GPU (fill the device),
   // cache-sized on a CPU (lockstep ops sweep every client of the chunk once per op).
   virtual size_t chunk_bytes() const = 0;
+
+  // Runs body(k0, k1) over client ranges that cover [0, K), each once; body touches only the
+  // clients k0 <= k < k1 of its buffers. A device backend makes one call for the whole range (its
+  // ops are batched over clients); the CPU backend hands whole clients to its threads in turn, so a
+  // client's step (forward, clipping, noise) stays in that core's cache, and the ops inside run on
+  // that thread alone. The results are the same either way.
+  virtual void for_client_tiles(int K, FunctionRef<void(int, int)> body) { body(0, K); }
 
   // ---- memory -------------------------------------------------------------------------------
   virtual void* alloc_bytes(size_t bytes) = 0;

@@ -5,9 +5,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <new>
 
 #include "sim/backend/blas_kernels.h"
@@ -23,15 +25,61 @@ constexpr int64_t kBlock = 16384;
 // Row blocks used to parallelise one large GEMM (evaluation) without changing its arithmetic.
 constexpr int kGemmRowBlock = 512;
 
+// An op's loop body(i) for i in [0, n): on all cores, or on the calling thread alone when that
+// thread already runs inside a parallel region (a client tile of for_client_tiles) or there is one
+// thread, where a region would cost about a microsecond (and an allocation) per op for a team of
+// one. `dynamic`: uneven iterations.
+template <class F>
+void parallel_for(int64_t n, F&& body, bool dynamic = false) {
+  if (n <= 1 || omp_in_parallel() || omp_get_max_threads() == 1) {
+    for (int64_t i = 0; i < n; ++i) body(i);
+  } else if (dynamic) {
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t i = 0; i < n; ++i) body(i);
+  } else {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) body(i);
+  }
+}
+
 }  // namespace
 
-CpuBackend::CpuBackend() {
+CpuBackend::CpuBackend(bool client_tiles) : client_tiles_(client_tiles) {
   openblas_set_num_threads(1);
 }
 
 std::string CpuBackend::device() const {
   return "CPU, " + std::to_string(omp_get_max_threads()) + " threads (OpenBLAS " +
          blas_core_name() + " kernels)";
+}
+
+// One client per task, dynamically scheduled (clients' batches differ in size). Inside, the ops'
+// loops run on the calling thread (parallel_for). Each client's result is
+// computed by one thread in a fixed order, so it does not depend on the thread count. An exception
+// cannot leave an OpenMP region: the first one is kept and rethrown after it.
+void CpuBackend::for_client_tiles(int K, FunctionRef<void(int, int)> body) {
+  if (!client_tiles_) {
+    body(0, K);
+    return;
+  }
+  if (omp_in_parallel() || omp_get_max_threads() == 1) {
+    for (int k = 0; k < K; ++k) body(k, k + 1);
+    return;
+  }
+  std::exception_ptr error;
+  std::atomic<bool> failed{false};
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int k = 0; k < K; ++k) {
+    if (failed.load(std::memory_order_relaxed)) continue;
+    try {
+      body(k, k + 1);
+    } catch (...) {
+#pragma omp critical(fedsim_client_tiles)
+      if (!error) error = std::current_exception();
+      failed = true;
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 void* CpuBackend::alloc_bytes(size_t bytes) {
@@ -74,10 +122,10 @@ void CpuBackend::gemm_batched(bool trans_a, bool trans_b, int m, int n, int k, f
     }
     return;
   }
-#pragma omp parallel for schedule(static)
-  for (int i = 0; i < batch; ++i)
+  parallel_for(batch, [&](int64_t i) {
     cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a + i * stride_a, lda, b + i * stride_b, ldb,
                 beta, c + i * stride_c, ldc);
+  });
 }
 
 void CpuBackend::gemm_ragged(Ragged which, const int* rows_host, bool trans_a, bool trans_b, int m,
@@ -87,27 +135,28 @@ void CpuBackend::gemm_ragged(Ragged which, const int* rows_host, bool trans_a, b
   const auto ta = trans_a ? CblasTrans : CblasNoTrans;
   const auto tb = trans_b ? CblasTrans : CblasNoTrans;
   // Uneven work per client: dynamic scheduling (each client is still computed by one thread).
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int i = 0; i < batch; ++i) {
-    const int mi = which == Ragged::M ? rows_host[i] : m;
-    const int ki = which == Ragged::K ? rows_host[i] : k;
-    if (mi <= 0) continue;
-    float* ci = c + i * stride_c;
-    if (ki <= 0) {  // C = beta C (BLAS would not read A or B)
-      for (int r = 0; r < mi; ++r)
-        for (int j = 0; j < n; ++j)
-          ci[int64_t(r) * ldc + j] = beta == 0.0f ? 0.0f : beta * ci[int64_t(r) * ldc + j];
-      continue;
-    }
-    cblas_sgemm(CblasRowMajor, ta, tb, mi, n, ki, alpha, a + i * stride_a, lda, b + i * stride_b,
-                ldb, beta, ci, ldc);
-  }
+  parallel_for(
+      batch,
+      [&](int64_t i) {
+        const int mi = which == Ragged::M ? rows_host[i] : m;
+        const int ki = which == Ragged::K ? rows_host[i] : k;
+        if (mi <= 0) return;
+        float* ci = c + i * stride_c;
+        if (ki <= 0) {  // C = beta C (BLAS would not read A or B)
+          for (int r = 0; r < mi; ++r)
+            for (int j = 0; j < n; ++j)
+              ci[int64_t(r) * ldc + j] = beta == 0.0f ? 0.0f : beta * ci[int64_t(r) * ldc + j];
+          return;
+        }
+        cblas_sgemm(CblasRowMajor, ta, tb, mi, n, ki, alpha, a + i * stride_a, lda,
+                    b + i * stride_b, ldb, beta, ci, ldc);
+      },
+      true);
 }
 
 void CpuBackend::gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
                              const int64_t* idx, int64_t rows, int d) {
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, [&](int64_t r) {
     const int64_t s = idx[r];
     if (s < 0) {
       std::fill(x_out + r * d, x_out + (r + 1) * d, 0.0f);
@@ -116,13 +165,12 @@ void CpuBackend::gather_rows(float* x_out, int32_t* y_out, const float* x, const
       std::memcpy(x_out + r * d, x + s * d, sizeof(float) * d);
       y_out[r] = y[s];
     }
-  }
+  });
 }
 
 void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_stride,
                                   int64_t b_offset, int K, int B, int n, bool relu) {
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     const float* bias = params + k * param_stride + b_offset;
     for (int i = 0; i < B; ++i) {
       float* row = z + (int64_t(k) * B + i) * n;
@@ -131,19 +179,17 @@ void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_s
         row[j] = relu ? std::max(v, 0.0f) : v;
       }
     }
-  }
+  });
 }
 
 void CpuBackend::relu_backward(float* da, const float* a, int64_t count) {
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; ++i) da[i] = a[i] > 0.0f ? da[i] : 0.0f;  // branch-free
+  parallel_for(count, [&](int64_t i) { da[i] = a[i] > 0.0f ? da[i] : 0.0f; });  // branch-free
 }
 
 void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
                                        const int32_t* labels, const float* w, const float* scale,
                                        int K, int B, int C) {
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     double loss = 0.0;
     for (int i = 0; i < B; ++i) {
       const int64_t r = int64_t(k) * B + i;
@@ -167,14 +213,13 @@ void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const fl
       }
     }
     loss_acc[k] += float(loss);
-  }
+  });
 }
 
 void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz,
                            int K, int B, int n, float alpha, float beta) {
   constexpr int kCols = 512;  // column sums in blocks of kCols columns
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     float* g = grad + k * param_stride + b_offset;
     float sum[kCols];
     for (int j0 = 0; j0 < n; j0 += kCols) {
@@ -187,13 +232,12 @@ void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, 
       for (int j = 0; j < nj; ++j)  // beta == 0 overwrites (never reads uninitialised memory)
         g[j0 + j] = (beta == 0.0f ? 0.0f : beta * g[j0 + j]) + alpha * sum[j];
     }
-  }
+  });
 }
 
 void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out,
                               int in, bool accumulate) {
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, [&](int64_t r) {
     const float* dr = delta + r * out;
     const float* ar = a + r * in;
     float d2 = 0.0f, a2 = 0.0f;  // simd reductions: a fixed order for a given build
@@ -203,13 +247,12 @@ void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int
     for (int j = 0; j < in; ++j) a2 += ar[j] * ar[j];
     const float v = d2 * (a2 + 1.0f);
     n2[r] = accumulate ? n2[r] + v : v;
-  }
+  });
 }
 
 void CpuBackend::clip_factors(float* c, float* clipped_acc, const float* n2, const float* w,
                               float clip, int K, int B) {
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     int clipped = 0;
     for (int i = 0; i < B; ++i) {
       const int64_t r = int64_t(k) * B + i;
@@ -218,12 +261,11 @@ void CpuBackend::clip_factors(float* c, float* clipped_acc, const float* n2, con
       clipped += over && w[r] > 0.0f;
     }
     clipped_acc[k] += float(clipped);
-  }
+  });
 }
 
 void CpuBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for(rows, [&](int64_t r) {
     float* xr = x + r * n;
     const float cr = c[r];
     if (cr == 0.0f) {  // padding rows may hold anything (even NaN): zero them
@@ -231,7 +273,7 @@ void CpuBackend::scale_rows(float* x, const float* c, int64_t rows, int n) {
     } else {
       for (int j = 0; j < n; ++j) xr[j] *= cr;
     }
-  }
+  });
 }
 
 void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,
@@ -239,42 +281,40 @@ void CpuBackend::add_noise_and_scale(float* g, int K, int64_t P, float stddev,
                                      uint32_t round, const uint32_t* client_ids_host,
                                      uint32_t step) {
   const NoiseKey key = noise_key(seed, purpose);
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     float* gk = g + k * P;
     const float s = scale_host[k];
     if (stddev == 0.0f) {
       for (int64_t i = 0; i < P; ++i) gk[i] *= s;
-      continue;
+      return;
     }
     noise_axpy_row(gk, nullptr, gk, P, stddev, s, key, round, client_ids_host[k], step);
-  }
+  });
 }
 
 void CpuBackend::noisy_sgd_step(float* params, const float* grad, int K, int64_t P, float stddev,
                                 const float* lr_scale_host, uint64_t seed, uint32_t purpose,
                                 uint32_t round, const uint32_t* client_ids_host, uint32_t step) {
   const NoiseKey key = noise_key(seed, purpose);
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k)
+  parallel_for(K, [&](int64_t k) {
     noise_axpy_row(params + k * P, params + k * P, grad + k * P, P, stddev, -lr_scale_host[k], key,
                    round, client_ids_host[k], step);
+  });
 }
 
 void CpuBackend::sgd_update(float* params, const float* grad, float* velocity, const float* global,
                             const SgdParams& p, int K, int64_t P) {
-#pragma omp parallel for schedule(static)
-  for (int k = 0; k < K; ++k) {
+  parallel_for(K, [&](int64_t k) {
     float* w = params + k * P;
     const float* g = grad + k * P;
     if (p.momentum == 0.0f && p.weight_decay == 0.0f && p.prox_mu == 0.0f) {
       for (int64_t i = 0; i < P; ++i) w[i] -= p.lr * g[i];  // plain SGD (vectorises)
-      continue;
+      return;
     }
     float* v = velocity ? velocity + k * P : nullptr;
     float dummy = 0.0f;
     for (int64_t i = 0; i < P; ++i) sgd_update_element(w[i], g[i], v ? v[i] : dummy, global[i], p);
-  }
+  });
 }
 
 void CpuBackend::broadcast_rows(float* rows, const float* src, int K, int64_t P) {

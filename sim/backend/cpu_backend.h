@@ -2,7 +2,8 @@
 //
 // Plain loops, parallel over clients (or fixed-size blocks of rows/elements), so each output
 // element is computed by exactly one thread in a fixed order: results do not depend on the thread
-// count. OpenBLAS itself runs single-threaded inside each call.
+// count. OpenBLAS itself runs single-threaded inside each call. The local trainer's steps run in
+// client tiles (for_client_tiles): each thread takes one client through a whole step.
 #pragma once
 
 #include "sim/backend/backend.h"
@@ -11,10 +12,13 @@ namespace fedsim {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend();
+  // client_tiles = false: for_client_tiles makes one call for all clients, as a device backend
+  // does (every op then sweeps the whole chunk); tests and benchmarks compare the two.
+  explicit CpuBackend(bool client_tiles = true);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   size_t chunk_bytes() const override { return size_t(32) << 20; }  // measured: bench_training
+  void for_client_tiles(int K, FunctionRef<void(int, int)> body) override;
 
   void* alloc_bytes(size_t bytes) override;
   void free_bytes(void* p) noexcept override;
@@ -65,6 +69,9 @@ class CpuBackend final : public Backend {
                     const int32_t* labels, int64_t n, int C) override;
   void add_philox_masks(uint32_t* acc, size_t n, const PhiloxMaskKey* keys_host,
                         const uint8_t* subtract_host, int count) override;
+
+ private:
+  bool client_tiles_;
 };
 
 }  // namespace fedsim

@@ -30,7 +30,7 @@ struct V8 {
   // 1 where a > b; both hold mantissa bits of a float in [1, 2), below 2^31, so the signed
   // comparison is the unsigned one
   static I gt01(I a, I b) { return _mm256_srli_epi32(_mm256_cmpgt_epi32(a, b), 31); }
-  static I srli64(I a, int s) { return _mm256_srli_epi64(a, s); }
+  static I swap32(I a) { return _mm256_shuffle_epi32(a, 0xB1); }  // 32-bit halves of 64-bit lanes
   static I slli64(I a, int s) { return _mm256_slli_epi64(a, s); }
   static I mul_even(I a, I b) { return _mm256_mul_epu32(a, b); }
   static I blend_odd(I a, I b) { return _mm256_blend_epi32(a, b, 0xAA); }

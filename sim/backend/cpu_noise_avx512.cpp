@@ -32,7 +32,7 @@ struct V16 {
   static I gt01(I a, I b) {  // 1 where a > b (unsigned), else 0
     return _mm512_maskz_mov_epi32(_mm512_cmpgt_epu32_mask(a, b), _mm512_set1_epi32(1));
   }
-  static I srli64(I a, int s) { return _mm512_srli_epi64(a, unsigned(s)); }
+  static I swap32(I a) { return _mm512_shuffle_epi32(a, _MM_PERM_CDAB); }  // halves of 64-bit lanes
   static I slli64(I a, int s) { return _mm512_slli_epi64(a, unsigned(s)); }
   static I mul_even(I a, I b) { return _mm512_mul_epu32(a, b); }
   static I blend_odd(I a, I b) { return _mm512_mask_blend_epi32(0xAAAA, a, b); }

@@ -9,10 +9,12 @@
 // has internal linkage, so no ISA-specific code can be merged into a generic caller.
 //
 // V provides (I: 32-bit integer lanes, F: float lanes): set1, fset1, iota (0, 1, 2, ...), add, sub,
-// and_, andnot (~a & b), or_, xor_, xor3, srli, slli (32-bit lanes), srli64, slli64 (64-bit
-// lanes), mul_even (32x32->64 multiply of the low halves of 64-bit lanes), blend_odd (a's even
-// 32-bit lanes, b's odd ones), gt01 (1 where a > b), to_float, as_int, as_float, fadd, fsub, mul,
-// div, sqrt, fma, load, store, loadi, storei (32-bit integers), store_interleaved.
+// and_, andnot (~a & b), or_, xor_, xor3, srli, slli (32-bit lanes), slli64 (64-bit
+// lanes), swap32 (exchange the 32-bit halves of each 64-bit lane: a shuffle, which runs on another
+// port than the multiplies), mul_even (32x32->64 multiply of the low halves of 64-bit lanes),
+// blend_odd (a's even 32-bit lanes, b's odd ones), gt01 (1 where a > b), to_float, as_int,
+// as_float, fadd, fsub, mul, div, sqrt, fma, load, store, loadi, storei (32-bit integers),
+// store_interleaved.
 #pragma once
 
 #include <cstdint>
@@ -42,9 +44,9 @@ inline void philox_wide(typename V::I c0, typename V::I c1, typename V::I c2, ty
   const I m0 = V::set1(0xD2511F53u), m1 = V::set1(0xCD9E8D57u);
   for (int r = 0; r < 10; ++r) {
     const I p0 = V::mul_even(m0, c0), p1 = V::mul_even(m1, c2);  // lo in the low half
-    c0 = V::xor3(V::srli64(p1, 32), c1, keys.ks[2 * r]);
+    c0 = V::xor3(V::swap32(p1), c1, keys.ks[2 * r]);
     c1 = p1;
-    c2 = V::xor3(V::srli64(p0, 32), c3, keys.ks[2 * r + 1]);
+    c2 = V::xor3(V::swap32(p0), c3, keys.ks[2 * r + 1]);
     c3 = p0;
   }
   out[0] = c0;
@@ -63,6 +65,37 @@ inline void philox_lanes(typename V::I c0, typename V::I c1, typename V::I c2, u
   philox_wide<V>(c0, c1, c2, even, keys, ue);
   philox_wide<V>(c0, c1, c2, V::add(even, V::set1(1u)), keys, uo);
   for (int w = 0; w < 4; ++w) out[w] = V::blend_odd(ue[w], V::slli64(uo[w], 32));
+}
+
+// philox_lanes for two groups at once: lane l of out gets block first + l, of out2 first + L + l.
+template <class V>
+inline void philox_lanes2(typename V::I c0, typename V::I c1, typename V::I c2, uint32_t first,
+                          const PhiloxKeys<V>& keys, typename V::I out[4], typename V::I out2[4]) {
+  using I = typename V::I;
+  const I m0 = V::set1(0xD2511F53u), m1 = V::set1(0xCD9E8D57u);
+  const I e0 = V::add(V::set1(first), V::iota());
+  I s[4][4];  // chains: even, odd of group 1; even, odd of group 2
+  const I c3[4] = {e0, V::add(e0, V::set1(1u)), V::add(e0, V::set1(uint32_t(V::kLanes))),
+                   V::add(e0, V::set1(uint32_t(V::kLanes) + 1u))};
+  for (int h = 0; h < 4; ++h) {
+    s[h][0] = c0;
+    s[h][1] = c1;
+    s[h][2] = c2;
+    s[h][3] = c3[h];
+  }
+  for (int r = 0; r < 10; ++r) {
+    for (int h = 0; h < 4; ++h) {
+      const I p0 = V::mul_even(m0, s[h][0]), p1 = V::mul_even(m1, s[h][2]);
+      s[h][0] = V::xor3(V::swap32(p1), s[h][1], keys.ks[2 * r]);
+      s[h][1] = p1;
+      s[h][2] = V::xor3(V::swap32(p0), s[h][3], keys.ks[2 * r + 1]);
+      s[h][3] = p0;
+    }
+  }
+  for (int w = 0; w < 4; ++w) {
+    out[w] = V::blend_odd(s[0][w], V::slli64(s[1][w], 32));
+    out2[w] = V::blend_odd(s[2][w], V::slli64(s[3][w], 32));
+  }
 }
 
 // log_of_24bit_uniform, lane-wise.
@@ -167,12 +200,9 @@ inline void noise_axpy_row_simd(float* out, const float* base, const float* g, i
   alignas(64) float zs[kPerBatch];
   const PhiloxKeys<V> keys(k0, k1);
   const I c0 = V::set1(round), c1 = V::set1(client), c2 = V::set1(step);
-  for (int64_t b0 = 0; b0 < blocks; b0 += L) {
-    I u[4];
-    philox_lanes<V>(c0, c1, c2, uint32_t(b0), keys, u);
-    F z[4];
-    box_muller_lanes<V>(u[0], u[1], z[0], z[1]);
-    box_muller_lanes<V>(u[2], u[3], z[2], z[3]);
+  // Two groups of L blocks per iteration: four independent Philox chains keep the multipliers busy
+  // (one group's chain of ten dependent rounds leaves them idle half the time).
+  auto emit = [&](int64_t b0, const F z[4]) {
     V::store_interleaved(z, zs);  // zs[4 l + j] = z[j] of lane l
     const int64_t first = b0 * 4;
     if (n - first >= kPerBatch) {
@@ -188,6 +218,17 @@ inline void noise_axpy_row_simd(float* out, const float* base, const float* g, i
         out[first + t] = base ? base[first + t] + v : v;
       }
     }
+  };
+  for (int64_t b0 = 0; b0 < blocks; b0 += 2 * L) {
+    I u[4], w[4];
+    philox_lanes2<V>(c0, c1, c2, uint32_t(b0), keys, u, w);
+    F z[4], y[4];
+    box_muller_lanes<V>(u[0], u[1], z[0], z[1]);
+    box_muller_lanes<V>(w[0], w[1], y[0], y[1]);
+    box_muller_lanes<V>(u[2], u[3], z[2], z[3]);
+    box_muller_lanes<V>(w[2], w[3], y[2], y[3]);
+    emit(b0, z);
+    if (b0 + L < blocks) emit(b0 + L, y);
   }
 }
 

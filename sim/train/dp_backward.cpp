@@ -12,7 +12,16 @@ DpBuffers::DpBuffers(Backend& be, const ModelLayout& layout, int64_t rows)
 void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* params,
                           int64_t param_stride, int K, int B, ActivationBuffers& acts,
                           DpBuffers& dp, const float* w, float clip, float* clipped_acc,
-                          float* grad, float beta, const int* rows_host) {
+                          float* grad, float beta, const int* rows_host, int k0) {
+  const int64_t row0 = int64_t(k0) * B;
+  params += k0 * param_stride;
+  grad += k0 * param_stride;
+  w += row0;
+  clipped_acc += k0;
+  if (rows_host) rows_host += k0;
+  float* const n2 = dp.n2.get() + row0;
+  float* const cf = dp.c.get() + row0;
+  auto act = [&](int li) { return acts.acts[li].get() + row0 * layout.layers[li].in; };
   // Batched GEMMs over all B rows, or ragged ones that skip each client's padding.
   auto gemm = [&](Backend::Ragged which, bool ta, int m, int n, int k, const float* a, int lda,
                   int64_t sa, const float* b, int ldb, int64_t sb, float bt, float* c, int ldc,
@@ -24,8 +33,14 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
       be.gemm_batched(ta, false, m, n, k, 1.0f, a, lda, sa, b, ldb, sb, bt, c, ldc, sc, K);
   };
   const int L = int(layout.layers.size());
-  const int64_t rows = int64_t(K) * B;
-  auto dz_of = [&](int li) { return li == L - 1 ? acts.acts.back().get() : dp.dz[li].get(); };
+  // Row-wise ops: all K * B rows, or only the real ones of a single client (a CPU tile), whose
+  // padding then needs no zeroing: the ragged GEMMs never read it.
+  const int Br = K == 1 && rows_host ? rows_host[0] : B;
+  const int64_t rows = int64_t(K) * Br;
+  auto dz_of = [&](int li) {
+    const int64_t off = row0 * layout.layers[li].out;
+    return (li == L - 1 ? acts.acts.back().get() : dp.dz[li].get()) + off;
+  };
 
   // 1. Back-propagate per-sample output gradients through every layer (unclipped).
   for (int li = L - 1; li >= 1; --li) {
@@ -33,23 +48,23 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
     float* below = dz_of(li - 1);
     gemm(Backend::Ragged::M, false, B, l.in, l.out, dz_of(li), l.out, int64_t(B) * l.out,
          params + l.w_offset, l.in, param_stride, 0.0f, below, l.in, int64_t(B) * l.in);
-    be.relu_backward(below, acts.acts[li].get(), rows * l.in);
+    be.relu_backward(below, act(li), rows * l.in);
   }
   // 2. Ghost norms: ||g_i||^2 = sum_l ||dz_l,i||^2 (||a_l,i||^2 + 1)   (Goodfellow 2015).
   for (int li = 0; li < L; ++li) {
     const DenseLayer& l = layout.layers[li];
-    be.ghost_sqnorm(dp.n2.get(), dz_of(li), acts.acts[li].get(), rows, l.out, l.in, li > 0);
+    be.ghost_sqnorm(n2, dz_of(li), act(li), rows, l.out, l.in, li > 0);
   }
   // 3. Clip factors c_i = w_i min(1, C / ||g_i||)   (Abadi et al. 2016, Alg. 1).
-  be.clip_factors(dp.c.get(), clipped_acc, dp.n2.get(), w, clip, K, B);
+  be.clip_factors(cf, clipped_acc, n2, w, clip, K, Br);
   // 4. The clipped sum: scale each sample's deltas, then one GEMM per layer.
   for (int li = 0; li < L; ++li) {
     const DenseLayer& l = layout.layers[li];
     float* dz = dz_of(li);
-    be.scale_rows(dz, dp.c.get(), rows, l.out);
-    gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out,
-         acts.acts[li].get(), l.in, int64_t(B) * l.in, beta, grad + l.w_offset, l.in, param_stride);
-    be.bias_grad(grad, param_stride, l.b_offset, dz, K, B, l.out, 1.0f, beta);
+    be.scale_rows(dz, cf, rows, l.out);
+    gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out, act(li), l.in,
+         int64_t(B) * l.in, beta, grad + l.w_offset, l.in, param_stride);
+    be.bias_grad(grad, param_stride, l.b_offset, dz, K, Br, l.out, 1.0f, beta);
   }
 }
 

@@ -28,10 +28,11 @@ struct DpBuffers {
 //   grad_k = beta * grad_k + sum_i c_i g_i,  c_i = w_i min(1, C / ||g_i||)
 // where g_i is sample i's full gradient. Counts clipped samples into clipped_acc [K].
 // rows_host (host [K], optional): client k's rows past rows_host[k] are padding (w = 0) and are
-// skipped by the GEMMs.
+// skipped by the GEMMs. k0: the clients are k0 .. k0 + K - 1 of every buffer and array (params,
+// acts, dp, w, clipped_acc, grad, rows_host).
 void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* params,
                           int64_t param_stride, int K, int B, ActivationBuffers& acts,
                           DpBuffers& dp, const float* w, float clip, float* clipped_acc,
-                          float* grad, float beta, const int* rows_host = nullptr);
+                          float* grad, float beta, const int* rows_host = nullptr, int k0 = 0);
 
 }  // namespace fedsim

@@ -66,18 +66,36 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
     ids[k] = uint32_t(clients[k]);
   }
 
+  // (sum of clipped gradients + N(0, (sigma C)^2 I)) / (q n_k), then the SGD step, for clients
+  // [k0, k1)
+  auto noisy_step = [&](int k0, int k1, int64_t s) {
+    const int n = k1 - k0;
+    float* params = params_.get() + k0 * P;
+    float* grad = grad_.get() + k0 * P;
+    if (plain_sgd) {
+      be_.noisy_sgd_step(params, grad, n, P, noise_std, lr_scale.data() + k0, seed_, kNoiseDpSgd,
+                         uint32_t(round), ids.data() + k0, uint32_t(s));
+    } else {
+      be_.add_noise_and_scale(grad, n, P, noise_std, noise_scale.data() + k0, seed_, kNoiseDpSgd,
+                              uint32_t(round), ids.data() + k0, uint32_t(s));
+      be_.sgd_update(params, grad, velocity_.get() ? velocity_.get() + k0 * P : nullptr, global,
+                     sgd, n, P);
+    }
+  };
+
   ChunkResult result;
   result.samples_seen.assign(K, 0);
   for (int64_t s = 0; s < dp_->steps; ++s) {
     const int64_t largest = draw_poisson_batches(fed, clients, K, s, round);
+    // Nearly always the step's batches fit the buffers: then a client's whole step (gradient,
+    // clipping, noise, update) is one tile, computed while its data is in cache on the CPU.
+    const bool one_pass = largest <= B_;
     for (int64_t begin = 0; begin == 0 || begin < largest; begin += B_) {  // micro-batches
       // Clients are sorted by size, so those with rows past `begin` are (nearly) a prefix: the
       // micro-batch covers clients [0, Kj) only; later ones have no rows in it.
       int Kj = K;
       while (Kj > 0 && int64_t(perm_[Kj - 1].size()) <= begin) --Kj;
-      if (begin == 0 && Kj < K)  // clients with an empty batch: a zero sum (noise comes next)
-        be_.fill(grad_.get() + int64_t(Kj) * P, 0.0f, size_t(K - Kj) * P);
-      if (Kj == 0) break;
+      if (Kj == 0 && begin > 0) break;
       const int Bj = int(std::min<int64_t>(B_, largest - begin));
 #pragma omp parallel for schedule(static)
       for (int k = 0; k < Kj; ++k) {
@@ -92,26 +110,34 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
         }
       }
       const int64_t rows = int64_t(Kj) * Bj;
-      idx_dev_.upload(idx_.data(), rows);
-      w_dev_.upload(w_.data(), rows);
-      be_.gather_rows(acts_.acts[0].get(), y_batch_.get(), x, y, idx_dev_.get(), rows, d);
-      forward(be_, layout_, params_.get(), P, Kj, Bj, acts_, rows_.data());
-      float* logits = acts_.acts.back().get();
-      be_.softmax_xent_backward(logits, loss_acc_.get(), logits, y_batch_.get(), w_dev_.get(),
-                                scale_dev_.get(), Kj, Bj, C);
-      clipped_gradient_sum(be_, layout_, params_.get(), P, Kj, Bj, acts_, dp_buf_, w_dev_.get(),
-                           dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f,
-                           rows_.data());
+      if (rows > 0) {
+        idx_dev_.upload(idx_.data(), rows);
+        w_dev_.upload(w_.data(), rows);
+      }
+      be_.for_client_tiles(K, [&](int k0, int k1) {
+        const int kj1 = std::min(k1, Kj);  // clients [k0, kj1) have rows in this micro-batch
+        if (begin == 0 && k1 > Kj) {       // an empty batch: a zero sum (noise comes next)
+          const int e0 = std::max(k0, Kj);
+          be_.fill(grad_.get() + int64_t(e0) * P, 0.0f, size_t(k1 - e0) * P);
+        }
+        if (kj1 > k0) {
+          const int n = kj1 - k0;
+          const int Br = n == 1 ? rows_[k0] : Bj;  // one client: its real rows only
+          const int64_t r0 = int64_t(k0) * Bj;
+          be_.gather_rows(acts_.acts[0].get() + r0 * d, y_batch_.get() + r0, x, y,
+                          idx_dev_.get() + r0, int64_t(n) * Br, d);
+          forward(be_, layout_, params_.get(), P, n, Bj, acts_, rows_.data(), k0);
+          float* logits = acts_.acts.back().get() + r0 * C;
+          be_.softmax_xent_backward(logits, loss_acc_.get() + k0, logits, y_batch_.get() + r0,
+                                    w_dev_.get() + r0, scale_dev_.get() + k0, n, Br, C);
+          clipped_gradient_sum(be_, layout_, params_.get(), P, n, Bj, acts_, dp_buf_, w_dev_.get(),
+                               dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f,
+                               rows_.data(), k0);
+        }
+        if (one_pass) noisy_step(k0, k1, s);
+      });
     }
-    // (sum of clipped gradients + N(0, (sigma C)^2 I)) / (q n_k), then the SGD step
-    if (plain_sgd) {
-      be_.noisy_sgd_step(params_.get(), grad_.get(), K, P, noise_std, lr_scale.data(), seed_,
-                         kNoiseDpSgd, uint32_t(round), ids.data(), uint32_t(s));
-    } else {
-      be_.add_noise_and_scale(grad_.get(), K, P, noise_std, noise_scale.data(), seed_, kNoiseDpSgd,
-                              uint32_t(round), ids.data(), uint32_t(s));
-      be_.sgd_update(params_.get(), grad_.get(), velocity_.get(), global, sgd, K, P);
-    }
+    if (!one_pass) be_.for_client_tiles(K, [&](int k0, int k1) { noisy_step(k0, k1, s); });
   }
 
   std::vector<float> loss(K), clipped(K);

@@ -16,15 +16,17 @@ namespace fedsim {
 // Activation buffers for up to K_max x B_max rows, allocated once and reused every step.
 struct ActivationBuffers {
   std::vector<DeviceBuffer<float>> acts;  // [L + 1], acts[l]: [K_max, B_max, width_l]
-  DeviceBuffer<float> scratch[2];         // [K_max, B_max, max width]: backward ping-pong
+  DeviceBuffer<float> scratch[2];         // [K_max, B_max, scratch_width]: backward ping-pong
+  int scratch_width = 0;                  // the widest layer input or output
   ActivationBuffers() = default;
   ActivationBuffers(Backend& be, const ModelLayout& layout, int64_t rows);
 };
 
-// Fills acts[1..L] from acts[0]. rows_host (host [K], optional): client k's rows past
+// Fills acts[1..L] from acts[0] for clients k0 .. k0 + K - 1 of the buffers (params and
+// rows_host are indexed by those clients too). rows_host (host, optional): client k's rows past
 // rows_host[k] are padding and are not computed (their outputs are stale).
 void forward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-             int K, int B, ActivationBuffers& buf, const int* rows_host = nullptr);
+             int K, int B, ActivationBuffers& buf, const int* rows_host = nullptr, int k0 = 0);
 
 // Where backward() puts the gradient G of client k: out_k = beta * out_k + alpha * G_k with
 // out_k = out + k * stride. {grad, P, 1, 0} writes gradients; {params, P, -lr, 1} is a fused plain
@@ -37,9 +39,10 @@ struct GradientSink {
 };
 
 // Given dlogits [K, B, C] (stored in place of acts[L]), back-propagates through every layer into
-// `sink`. Overwrites the scratch buffers.
+// `sink`, for clients k0 .. k0 + K - 1 of the buffers, params and sink. Overwrites those clients'
+// rows of the scratch buffers.
 void backward(Backend& be, const ModelLayout& layout, const float* params, int64_t param_stride,
-              int K, int B, ActivationBuffers& buf, const GradientSink& sink);
+              int K, int B, ActivationBuffers& buf, const GradientSink& sink, int k0 = 0);
 
 // FLOPs of one forward + backward over `rows` rows (the GEMMs only), for benchmarks.
 double train_step_flops(const ModelLayout& layout, int64_t rows);
