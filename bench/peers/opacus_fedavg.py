@@ -46,8 +46,9 @@ from opacus.accountants import RDPAccountant
 from opacus.data_loader import DPDataLoader
 
 
-def parse_args():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_args(description=__doc__.split("\n")[0]):
+    """The command line, shared with flower_fedavg.py (the same arguments for both peers)."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("federation", help="HDF5 file written by `fedsim data`")
     p.add_argument("--rounds", type=int, required=True)
     p.add_argument("--clients-per-round", type=int, required=True)
@@ -101,6 +102,45 @@ def evaluate(model, x, y):
     return acc, loss
 
 
+def steps_per_round(args):
+    """Local DP-SGD steps per client and round; exits unless q = 1/m (see the module docstring)."""
+    m = round(1.0 / args.sample_rate)
+    if abs(m * args.sample_rate - 1.0) > 1e-9:
+        sys.exit(f"--sample-rate {args.sample_rate}: Opacus' make_private takes q = 1/len(loader), "
+                 "so q must be 1/m for an integer m")
+    return args.local_steps if args.local_steps > 0 else args.local_epochs * math.ceil(1 / args.sample_rate)
+
+
+def load_federation(path, device="cpu"):
+    """The federation written by `fedsim data`: a dict with classes, d, train_x, train_y, offsets
+    (client k owns train rows offsets[k]:offsets[k+1]), test_x and test_y; tensors on `device`."""
+    with h5py.File(path, "r") as f:
+        if f.attrs["kind"] != "federation":
+            sys.exit(f"{path}: not a federation file")
+        fed = {
+            "classes": int(f.attrs["classes"]), "d": int(f.attrs["d"]),
+            "train_x": torch.from_numpy(f["/train/x"][...]),
+            "train_y": torch.from_numpy(f["/train/y"][...].astype(np.int64)),
+            "offsets": f["/train/client_offsets"][...],
+            "test_x": torch.from_numpy(f["/test/x"][...]),
+            "test_y": torch.from_numpy(f["/test/y"][...].astype(np.int64)),
+        }
+    dev = torch.device(device)  # the data resident on the device, as fedsim keeps it
+    for k in ("train_x", "train_y", "test_x", "test_y"):
+        fed[k] = fed[k].to(dev)
+    return fed
+
+
+def epsilons(args, max_steps, rounds, steps):
+    """Per-record epsilon by Opacus' RDP accountant: (the client that ran max_steps steps, a client
+    sampled in every round, which is what fedsim calibrates sigma for)."""
+    acct = RDPAccountant()
+    acct.history = [(args.noise_multiplier, args.sample_rate, max_steps)]
+    acct_all = RDPAccountant()
+    acct_all.history = [(args.noise_multiplier, args.sample_rate, rounds * steps)]
+    return acct.get_epsilon(delta=args.delta), acct_all.get_epsilon(delta=args.delta)
+
+
 def train_client(global_model, x, y, args, steps):
     """One client's local DP-SGD, the textbook Opacus way. Returns (delta, mean loss)."""
     n = len(y)
@@ -143,23 +183,12 @@ def main():
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
     warnings.filterwarnings("ignore")  # Opacus warns once per client about secure_mode / RNG
-    m = round(1.0 / args.sample_rate)
-    if abs(m * args.sample_rate - 1.0) > 1e-9:
-        sys.exit(f"--sample-rate {args.sample_rate}: Opacus' make_private takes q = 1/len(loader), "
-                 "so q must be 1/m for an integer m")
-    steps = args.local_steps if args.local_steps > 0 else args.local_epochs * math.ceil(1 / args.sample_rate)
+    steps = steps_per_round(args)
 
-    with h5py.File(args.federation, "r") as f:
-        if f.attrs["kind"] != "federation":
-            sys.exit(f"{args.federation}: not a federation file")
-        classes, d = int(f.attrs["classes"]), int(f.attrs["d"])
-        train_x = torch.from_numpy(f["/train/x"][...])
-        train_y = torch.from_numpy(f["/train/y"][...].astype(np.int64))
-        offsets = f["/train/client_offsets"][...]
-        test_x = torch.from_numpy(f["/test/x"][...])
-        test_y = torch.from_numpy(f["/test/y"][...].astype(np.int64))
-    dev = torch.device(args.device)  # the data resident on the device, as fedsim keeps it
-    train_x, train_y, test_x, test_y = (t.to(dev) for t in (train_x, train_y, test_x, test_y))
+    fed = load_federation(args.federation, args.device)
+    classes, d, offsets = fed["classes"], fed["d"], fed["offsets"]
+    train_x, train_y, test_x, test_y = (fed[k] for k in ("train_x", "train_y", "test_x", "test_y"))
+    dev = torch.device(args.device)
     num_clients = len(offsets) - 1
     sizes = np.diff(offsets)
     hidden = [int(h) for h in args.hidden.split(",") if h.strip()]
@@ -198,11 +227,7 @@ def main():
 
     # Per-record epsilon, Opacus' RDP accountant: the client that ran the most steps.
     max_steps = int(participations.max()) * steps
-    acct = RDPAccountant()
-    acct.history = [(args.noise_multiplier, args.sample_rate, max_steps)]
-    eps = acct.get_epsilon(delta=args.delta)
-    acct_all = RDPAccountant()  # a client sampled in every round (what fedsim calibrates for)
-    acct_all.history = [(args.noise_multiplier, args.sample_rate, args.rounds * steps)]
+    eps, eps_all = epsilons(args, max_steps, args.rounds, steps)
 
     wall_s = time.perf_counter() - t_start
     out = {
@@ -233,7 +258,7 @@ def main():
         "epsilon_accountant": "opacus rdp (DEFAULT_ALPHAS)",
         "max_participations": int(participations.max()),
         "max_steps": max_steps,
-        "epsilon_every_round": acct_all.get_epsilon(delta=args.delta),
+        "epsilon_every_round": eps_all,
         "eval": evals,
     }
     json.dump(out, sys.stdout)

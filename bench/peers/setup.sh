@@ -3,8 +3,12 @@
 # Debian's PyTorch, NumPy, SciPy, h5py and GNU time (apt-get, only the missing ones), then a virtual
 # environment bench/peers/.venv that sees them (--system-site-packages) with Opacus from PyPI
 # (requirements.txt, pinned). fedsim's own build and tests (tools/setup.sh, CI) never need this.
+# `setup.sh --flower` also installs the second peer, Flower's simulation (setup-flower.sh).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if [[ ${1:-} == --flower ]]; then
+  exec "$here/setup-flower.sh"  # which runs this script (without --flower) first
+fi
 debs=(python3 python3-venv python3-pip python3-torch python3-numpy python3-scipy python3-h5py time)
 missing=()
 for p in "${debs[@]}"; do
