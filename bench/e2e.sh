@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end benchmarks of the `fedsim` binary: wall time and peak RSS (GNU time), written to
-# bench/results/e2e-<host>.md. Run after tools/build.sh:   bench/e2e.sh
+# bench/results/e2e-cpu.md. Run after tools/build.sh:   bench/e2e.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=build/fedsim
+BIN=${FEDSIM:-build/fedsim}  # FEDSIM=path/to/fedsim for another build directory
 OUT=bench/results/e2e-cpu.md
 mkdir -p bench/results
 TMP=$(mktemp -d)
