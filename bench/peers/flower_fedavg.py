@@ -61,7 +61,7 @@ except ImportError as e:
              "Run bench/peers/setup-flower.sh and use bench/peers/.venv-flower/bin/python.")
 
 from opacus_fedavg import (epsilons, evaluate, load_federation, make_model, parse_args,
-                           steps_per_round, train_client)
+                           result_record, steps_per_round, train_client)
 
 warnings.filterwarnings("ignore")  # Opacus warns once per client about secure_mode / RNG
 # Opacus configures the root logger (basicConfig), so Flower's log lines, which also go to its own
@@ -302,30 +302,13 @@ def main():
     eps, eps_all = epsilons(args, max_steps, args.rounds, steps)
     wall_s = time.perf_counter() - t_start
     mib = 1.0 / 1024.0
-    out = {
-        "peer": "flower simulation (ray) + opacus",
-        "torch": torch.__version__,
-        "opacus": __import__("opacus").__version__,
+    out = result_record(args, "flower simulation (ray) + opacus", num_clients, num_params, K, steps,
+                        wall_s, train_s, strategy.round_times, evals, strategy.participations, eps,
+                        eps_all)
+    out.update({
         "flwr": flwr.__version__,
         "ray": ray.__version__,
         "ray_actors": actors,
-        "threads": torch.get_num_threads(),
-        "init": args.init,
-        "seed": args.seed,
-        "clients": num_clients,
-        "model_params": num_params,
-        "rounds": args.rounds,
-        "clients_per_round": K,
-        "steps_per_round": steps,
-        "sample_rate": args.sample_rate,
-        "noise_multiplier": args.noise_multiplier,
-        "clip": args.clip,
-        "delta": args.delta,
-        "wall_time_s": wall_s,
-        "train_time_s": train_s,
-        "rounds_per_s": args.rounds / wall_s,
-        "train_rounds_per_s": args.rounds / train_s,
-        "median_round_s": float(np.median(strategy.round_times)),
         "peak_rss_mib": memory.peak_rss_kb * mib,
         "peak_rss_how": "largest sum of VmRSS over this process and its descendants (Ray's "
                         "processes and workers), sampled every 0.5 s",
@@ -333,15 +316,7 @@ def main():
         "sum_own_peak_rss_mib": sum(memory.hwm_kb.values()) * mib,
         "driver_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
         "max_processes": memory.max_procs,
-        "final_accuracy": evals[-1]["accuracy"],
-        "final_loss": evals[-1]["loss"],
-        "epsilon": eps,
-        "epsilon_accountant": "opacus rdp (DEFAULT_ALPHAS)",
-        "max_participations": int(strategy.participations.max()),
-        "max_steps": max_steps,
-        "epsilon_every_round": eps_all,
-        "eval": evals,
-    }
+    })
     json.dump(out, sys.stdout)
     print()
 

@@ -175,6 +175,41 @@ def train_client(global_model, x, y, args, steps):
     return delta, loss_sum, seen
 
 
+def result_record(args, peer, num_clients, num_params, K, steps, wall_s, train_s, round_times,
+                  evals, participations, eps, eps_all):
+    """The one-line JSON both peers print (flower_fedavg.py adds its own keys)."""
+    return {
+        "peer": peer,
+        "torch": torch.__version__,
+        "opacus": __import__("opacus").__version__,
+        "threads": torch.get_num_threads(),
+        "init": args.init,
+        "seed": args.seed,
+        "clients": num_clients,
+        "model_params": num_params,
+        "rounds": args.rounds,
+        "clients_per_round": K,
+        "steps_per_round": steps,
+        "sample_rate": args.sample_rate,
+        "noise_multiplier": args.noise_multiplier,
+        "clip": args.clip,
+        "delta": args.delta,
+        "wall_time_s": wall_s,
+        "train_time_s": train_s,
+        "rounds_per_s": args.rounds / wall_s,
+        "train_rounds_per_s": args.rounds / train_s,
+        "median_round_s": float(np.median(round_times)),
+        "final_accuracy": evals[-1]["accuracy"],
+        "final_loss": evals[-1]["loss"],
+        "epsilon": eps,
+        "epsilon_accountant": "opacus rdp (DEFAULT_ALPHAS)",
+        "max_participations": int(participations.max()),
+        "max_steps": int(participations.max()) * steps,
+        "epsilon_every_round": eps_all,
+        "eval": evals,
+    }
+
+
 def main():
     args = parse_args()
     t_start = time.perf_counter()
@@ -230,37 +265,9 @@ def main():
     eps, eps_all = epsilons(args, max_steps, args.rounds, steps)
 
     wall_s = time.perf_counter() - t_start
-    out = {
-        "peer": "pytorch+opacus per-client loop",
-        "torch": torch.__version__,
-        "opacus": __import__("opacus").__version__,
-        "threads": torch.get_num_threads(),
-        "init": args.init,
-        "seed": args.seed,
-        "clients": num_clients,
-        "model_params": num_params,
-        "rounds": args.rounds,
-        "clients_per_round": K,
-        "steps_per_round": steps,
-        "sample_rate": args.sample_rate,
-        "noise_multiplier": args.noise_multiplier,
-        "clip": args.clip,
-        "delta": args.delta,
-        "wall_time_s": wall_s,
-        "train_time_s": train_s,
-        "rounds_per_s": args.rounds / wall_s,
-        "train_rounds_per_s": args.rounds / train_s,
-        "median_round_s": float(np.median(round_times)),
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-        "final_accuracy": evals[-1]["accuracy"],
-        "final_loss": evals[-1]["loss"],
-        "epsilon": eps,
-        "epsilon_accountant": "opacus rdp (DEFAULT_ALPHAS)",
-        "max_participations": int(participations.max()),
-        "max_steps": max_steps,
-        "epsilon_every_round": eps_all,
-        "eval": evals,
-    }
+    out = result_record(args, "pytorch+opacus per-client loop", num_clients, num_params, K, steps,
+                        wall_s, train_s, round_times, evals, participations, eps, eps_all)
+    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     json.dump(out, sys.stdout)
     print()
 
