@@ -5,9 +5,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 
 #include "sim/secagg/secagg_settings.h"
 #include "sim/train/metrics.h"
@@ -33,27 +34,49 @@ ServerParams server_params(const ServerConfig& c) {
 
 std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int round) {
   const int n = fed.num_clients();
-  Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
   std::vector<int> cohort;
   if (s.server.sampling_rate > 0.0) {
-    // Poisson sampling: each client independently with probability q.
-    for (int c = 0; c < n; ++c)
-      if (rng.uniform() < s.server.sampling_rate) cohort.push_back(c);
+    // Poisson sampling: client c is in when uniform number c of the round's stream (its words 2c
+    // and 2c + 1) is below q. Blocks of clients are drawn on all cores, each from its own place in
+    // the stream: the cohort of the sequential loop, in O(population / cores).
+    constexpr int kBlock = 1 << 16;
+    const int blocks = (n + kBlock - 1) / kBlock;
+    std::vector<std::vector<int>> parts(blocks);
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < blocks; ++b) {
+      Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
+      rng.seek(uint64_t(b) * kBlock * 2);
+      for (int c = b * kBlock; c < std::min(n, (b + 1) * kBlock); ++c)
+        if (rng.uniform() < s.server.sampling_rate) parts[b].push_back(c);
+    }
+    for (const auto& part : parts) cohort.insert(cohort.end(), part.begin(), part.end());
   } else {
-    // Fixed size without replacement: partial Fisher-Yates over a virtual identity permutation.
+    // Fixed size without replacement: partial Fisher-Yates over the identity permutation of all
+    // clients, kept sparse (only the positions a swap moved), so O(K) rather than O(population).
     const int K = std::min(s.server.clients_per_round, n);
-    std::vector<int> perm(n);
-    std::iota(perm.begin(), perm.end(), 0);
-    for (int i = 0; i < K; ++i) std::swap(perm[i], perm[i + rng.below(uint64_t(n - i))]);
-    cohort.assign(perm.begin(), perm.begin() + K);
+    Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
+    std::unordered_map<int, int> moved;
+    moved.reserve(size_t(2) * K);
+    auto at = [&](int i) {
+      const auto it = moved.find(i);
+      return it == moved.end() ? i : it->second;
+    };
+    cohort.reserve(K);
+    for (int i = 0; i < K; ++i) {  // swap(perm[i], perm[j]); perm[i] is final from here on
+      const int j = i + int(rng.below(uint64_t(n - i)));
+      const int pj = at(j);
+      moved[j] = at(i);
+      cohort.push_back(pj);
+    }
   }
-  std::sort(cohort.begin(), cohort.end(), [&](int a, int b) {
-    const int64_t sa = local_steps_for(s.client, fed.client_size(a));
-    const int64_t sb = local_steps_for(s.client, fed.client_size(b));
-    if (sa != sb) return sa > sb;
-    const int64_t na = fed.client_size(a), nb = fed.client_size(b);
-    return na != nb ? na > nb : a < b;
-  });
+  // Most local steps first, then most records, then client id (keys computed once).
+  std::vector<std::tuple<int64_t, int64_t, int>> keys(cohort.size());
+  for (size_t i = 0; i < cohort.size(); ++i) {
+    const int c = cohort[i];
+    keys[i] = {-local_steps_for(s.client, fed.client_size(c)), -fed.client_size(c), c};
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 0; i < keys.size(); ++i) cohort[i] = std::get<2>(keys[i]);
   return cohort;
 }
 

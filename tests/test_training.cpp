@@ -11,6 +11,7 @@
 #include "sim/backend/cpu_backend.h"
 #include "sim/simulation.h"
 #include "sim/train/local_trainer.h"
+#include "sim/util/rng.h"
 
 using namespace fedsim;
 
@@ -181,6 +182,50 @@ TEST(Training, CohortSamplingFixedSizeAndPoisson) {
   double total = 0;
   for (int r = 1; r <= 200; ++r) total += double(sample_cohort(s, fed, r).size());
   EXPECT_NEAR(total / 200, 20.0, 1.0);  // E = q * clients, sd of the mean = 0.28
+}
+
+// The cohort is the one a plain sequential draw gives (dense Fisher-Yates; one uniform per client
+// in order), for populations of one to several parallel blocks, and any thread count.
+TEST(Training, CohortSamplingIsTheSequentialDraw) {
+  auto reference = [](const Scenario& s, int n, int round) {
+    Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
+    std::vector<int> out;
+    if (s.server.sampling_rate > 0.0) {
+      for (int c = 0; c < n; ++c)
+        if (rng.uniform() < s.server.sampling_rate) out.push_back(c);
+    } else {
+      std::vector<int> perm(n);
+      for (int c = 0; c < n; ++c) perm[c] = c;
+      const int K = std::min(s.server.clients_per_round, n);
+      for (int i = 0; i < K; ++i) std::swap(perm[i], perm[i + rng.below(uint64_t(n - i))]);
+      out.assign(perm.begin(), perm.begin() + K);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  Scenario s = tiny_scenario();
+  s.run.seed = 12;
+  for (int n : {1, 7, 1000, 65536, 65537, 200000}) {
+    Federation fed;
+    for (int c = 0; c <= n; ++c) fed.offsets.push_back(int64_t(c) * 3);
+    for (double q : {0.0, 0.002, 0.3}) {
+      s.server.sampling_rate = q;
+      for (int K : {1, 10, n}) {
+        if (q > 0.0 && K != 1) continue;  // K does not matter under Poisson sampling
+        s.server.clients_per_round = K;
+        for (int round : {1, 2}) {
+          const auto want = reference(s, n, round);
+          for (int threads : {1, 3}) {
+            omp_set_num_threads(threads);
+            auto got = sample_cohort(s, fed, round);
+            std::sort(got.begin(), got.end());
+            EXPECT_EQ(got, want) << "n " << n << " q " << q << " K " << K << " threads " << threads;
+          }
+        }
+      }
+    }
+  }
+  omp_set_num_threads(omp_get_num_procs());
 }
 
 TEST(Training, DivergenceIsDetectedAndTheLastFiniteModelKept) {

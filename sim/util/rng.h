@@ -35,6 +35,15 @@ class Stream {
     ctr_ = {{a, b, c, 0}};
   }
 
+  // Jumps to 32-bit word `word` of this counter's sequence (as if that many had been drawn), so
+  // parts of one sequence can be drawn on different threads. Forgets a spare normal.
+  void seek(uint64_t word) {
+    ctr_.v[3] = static_cast<uint32_t>(word / 4);
+    refill();
+    pos_ = static_cast<int>(word % 4);
+    has_spare_ = false;
+  }
+
   uint32_t next_u32() {
     if (pos_ == 4) refill();
     return buf_[pos_++];
