@@ -308,3 +308,22 @@ TEST(Training, ClientTilesMatchTheBatchedOpsBitForBit) {
   }
   omp_set_num_threads(omp_get_num_procs());
 }
+
+// An error inside a client tile (an OpenMP region on the CPU) reaches the caller, with any thread
+// count, and every other client still runs at most once.
+TEST(Training, ClientTilesPassOnTheFirstError) {
+  for (int threads : {1, 2, 3}) {
+    omp_set_num_threads(threads);
+    CpuBackend be;
+    std::vector<int> runs(8, 0);
+    EXPECT_THROW(be.for_client_tiles(8,
+                                     [&](int k0, int k1) {
+                                       for (int k = k0; k < k1; ++k) ++runs[k];
+                                       if (k0 == 3) throw BackendError("client 3 failed");
+                                     }),
+                 BackendError);
+    for (int r : runs) EXPECT_LE(r, 1);
+    EXPECT_EQ(runs[3], 1);
+  }
+  omp_set_num_threads(omp_get_num_procs());
+}
