@@ -5,7 +5,8 @@
 // Each step's batch is padded to [K, batch_size] with per-sample weight 0 on the padding.
 // Batches: for each local epoch, a fresh permutation of the client's samples drawn from the
 // counter-based stream (seed, BatchOrder, round, client, epoch): independent of chunking and
-// threads.
+// threads. Within a step the ops run over client tiles (Backend::for_client_tiles): the whole chunk
+// at once on a GPU, one client per thread on the CPU.
 #pragma once
 
 #include <cstdint>
