@@ -41,6 +41,7 @@
 #include "sim/secagg/secagg.h"
 #include "sim/simulation.h"
 #include "sim/util/gaussian_noise.h"
+#include "small_federation.h"
 
 using namespace fedsim;
 
@@ -844,28 +845,6 @@ TEST_F(Conformance, SecAggRoundWithUnmaskingOnTheDevice) {
 // ----------------------------------------------------------------------------
 
 namespace {
-
-// A small random federation (as in test_training.cpp): n samples, d features, 2 classes, `clients`
-// equal contiguous clients.
-Federation small_federation(int n, int d, int clients, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> nd;
-  Federation f;
-  for (Dataset* ds : {&f.train, &f.test}) {
-    ds->n = n;
-    ds->d = d;
-    ds->classes = 2;
-    ds->x.resize(size_t(n) * d);
-    ds->y.resize(n);
-    for (int i = 0; i < n; ++i) {
-      double s = 0;
-      for (int j = 0; j < d; ++j) s += (ds->x[size_t(i) * d + j] = nd(gen)) * (j + 1);
-      ds->y[i] = s + 0.5 * nd(gen) > 0 ? 1 : 0;
-    }
-  }
-  for (int c = 0; c <= clients; ++c) f.offsets.push_back(int64_t(n) * c / clients);
-  return f;
-}
 
 Scenario base_scenario() {
   Scenario s;

@@ -12,31 +12,11 @@
 #include "sim/simulation.h"
 #include "sim/train/local_trainer.h"
 #include "sim/util/rng.h"
+#include "small_federation.h"
 
 using namespace fedsim;
 
 namespace {
-
-// A small random federation: n samples, d features, 2 classes, `clients` equal contiguous clients.
-Federation small_federation(int n, int d, int clients, unsigned seed) {
-  std::mt19937 gen(seed);
-  std::normal_distribution<float> nd;
-  Federation f;
-  for (Dataset* ds : {&f.train, &f.test}) {
-    ds->n = n;
-    ds->d = d;
-    ds->classes = 2;
-    ds->x.resize(size_t(n) * d);
-    ds->y.resize(n);
-    for (int i = 0; i < n; ++i) {
-      double s = 0;
-      for (int j = 0; j < d; ++j) s += (ds->x[size_t(i) * d + j] = nd(gen)) * (j + 1);
-      ds->y[i] = s + 0.5 * nd(gen) > 0 ? 1 : 0;
-    }
-  }
-  for (int c = 0; c <= clients; ++c) f.offsets.push_back(int64_t(n) * c / clients);
-  return f;
-}
 
 // Independent reference: full-batch gradient descent in double on the mean cross-entropy of an
 // MLP with ReLU hidden layers (same parameter layout), `steps` steps of size lr.
