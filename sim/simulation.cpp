@@ -40,13 +40,14 @@ std::vector<int> sample_cohort(const Scenario& s, const Federation& fed, int rou
     // and 2c + 1) is below q. Blocks of clients are drawn on all cores, each from its own place in
     // the stream: the cohort of the sequential loop, in O(population / cores).
     constexpr int kBlock = 1 << 16;
-    const int blocks = (n + kBlock - 1) / kBlock;
+    const int blocks = int((int64_t(n) + kBlock - 1) / kBlock);
     std::vector<std::vector<int>> parts(blocks);
 #pragma omp parallel for schedule(static)
     for (int b = 0; b < blocks; ++b) {
       Stream rng(s.run.seed, RngPurpose::ClientSampling, uint32_t(round));
       rng.seek(uint64_t(b) * kBlock * 2);
-      for (int c = b * kBlock; c < std::min(n, (b + 1) * kBlock); ++c)
+      const int end = int(std::min<int64_t>(n, int64_t(b + 1) * kBlock));
+      for (int c = b * kBlock; c < end; ++c)
         if (rng.uniform() < s.server.sampling_rate) parts[b].push_back(c);
     }
     for (const auto& part : parts) cohort.insert(cohort.end(), part.begin(), part.end());
