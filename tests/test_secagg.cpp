@@ -74,6 +74,17 @@ SecAggRoundResult run(const SecAggSettings& s, const std::vector<float>& x, int 
   return run_secagg_round(s, in);
 }
 
+// A masked round's settings: 20-bit fixed point, k = 10 neighbours (SecAgg+), threshold 5.
+SecAggSettings masked(SecAggMode mode, MaskPrg prg) {
+  SecAggSettings s;
+  s.mode = mode;
+  s.bits = 20;
+  s.neighbours = 10;
+  s.threshold = 5;
+  s.prg = prg;
+  return s;
+}
+
 }  // namespace
 
 // --- Shamir --------------------------------------------------------------------------------------
@@ -233,12 +244,7 @@ TEST(SecAgg, FastAndFaithfulModesGiveTheSameSum) {
   std::vector<int8_t> f(K, -1);
   f[3] = 0, f[4] = 1, f[8] = 2;
   for (SecAggMode mode : {SecAggMode::SecAgg, SecAggMode::SecAggPlus}) {
-    SecAggSettings s;
-    s.mode = mode;
-    s.bits = 20;
-    s.neighbours = 10;
-    s.threshold = 5;
-    s.prg = MaskPrg::ChaCha20;
+    SecAggSettings s = masked(mode, MaskPrg::ChaCha20);
     const auto faithful = run(s, x, K, P, f);
     s.prg = MaskPrg::Philox;
     const auto fast = run(s, x, K, P, f);
@@ -294,12 +300,7 @@ TEST(SecAgg, ServerUnmaskingOnABackendGivesTheSameRound) {
   f[3] = 0, f[4] = 1, f[8] = 2, f[9] = 1;
   CpuBackend be;
   for (SecAggMode mode : {SecAggMode::SecAgg, SecAggMode::SecAggPlus}) {
-    SecAggSettings s;
-    s.mode = mode;
-    s.bits = 20;
-    s.neighbours = 10;
-    s.threshold = 5;
-    s.prg = MaskPrg::Philox;
+    const SecAggSettings s = masked(mode, MaskPrg::Philox);
     const auto host = run(s, x, K, P, f);
     const auto dev = run(s, x, K, P, f, 3, &be);
     ASSERT_FALSE(host.aborted || dev.aborted);

@@ -33,9 +33,7 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
       be.gemm_batched(ta, false, m, n, k, 1.0f, a, lda, sa, b, ldb, sb, bt, c, ldc, sc, K);
   };
   const int L = int(layout.layers.size());
-  // Row-wise ops: all K * B rows, or only the real ones of a single client (a CPU tile), whose
-  // padding then needs no zeroing: the ragged GEMMs never read it.
-  const int Br = K == 1 && rows_host ? rows_host[0] : B;
+  const int Br = rows_to_touch(K, B, rows_host);  // row-wise ops: these rows of each client
   const int64_t rows = int64_t(K) * Br;
   auto dz_of = [&](int li) {
     const int64_t off = row0 * layout.layers[li].out;

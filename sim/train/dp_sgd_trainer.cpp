@@ -122,7 +122,7 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
         }
         if (kj1 > k0) {
           const int n = kj1 - k0;
-          const int Br = n == 1 ? rows_[k0] : Bj;  // one client: its real rows only
+          const int Br = rows_to_touch(n, Bj, rows_.data() + k0);
           const int64_t r0 = int64_t(k0) * Bj;
           be_.gather_rows(acts_.acts[0].get() + r0 * d, y_batch_.get() + r0, x, y,
                           idx_dev_.get() + r0, int64_t(n) * Br, d);

@@ -17,7 +17,7 @@ void forward(Backend& be, const ModelLayout& layout, const float* params, int64_
   const int64_t row0 = int64_t(k0) * B;
   params += k0 * param_stride;
   if (rows_host) rows_host += k0;
-  const int Br = K == 1 && rows_host ? rows_host[0] : B;  // one client: its real rows only
+  const int Br = rows_to_touch(K, B, rows_host);
   for (size_t li = 0; li < layout.layers.size(); ++li) {
     const DenseLayer& l = layout.layers[li];
     const float* a_in = buf.acts[li].get() + row0 * l.in;

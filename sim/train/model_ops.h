@@ -22,6 +22,13 @@ struct ActivationBuffers {
   ActivationBuffers(Backend& be, const ModelLayout& layout, int64_t rows);
 };
 
+// Rows per client that the row-wise ops (bias, activations, norms, softmax) must cover: all B, or
+// for a single client with ragged rows (a CPU tile) only its real rows, rows_host[0]; its padding
+// then needs no zeroing, since the ragged GEMMs never read it.
+inline int rows_to_touch(int K, int B, const int* rows_host) {
+  return K == 1 && rows_host ? rows_host[0] : B;
+}
+
 // Fills acts[1..L] from acts[0] for clients k0 .. k0 + K - 1 of the buffers (params and
 // rows_host are indexed by those clients too). rows_host (host, optional): client k's rows past
 // rows_host[k] are padding and are not computed (their outputs are stale).
