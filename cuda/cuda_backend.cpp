@@ -4,6 +4,7 @@
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -46,6 +47,24 @@ constexpr const char* kGemmBatched[4] = {"gemm_batched NN", "gemm_batched NT", "
                                          "gemm_batched TT"};
 constexpr const char* kGemmRagged[4] = {"gemm_ragged NN", "gemm_ragged NT", "gemm_ragged TN",
                                         "gemm_ragged TT"};
+constexpr const char* kGemmShared[4] = {"gemm_shared NN", "gemm_shared NT", "gemm_shared TN",
+                                        "gemm_shared TT"};
+
+// Whether a batched GEMM reads one B for all batches (stride_b = 0) and its A_b and C_b are
+// consecutive row blocks of one matrix each: then C = op(A) op(B) over all m * batch rows is one
+// large GEMM (a round's first local step, where every client still has the global weights, and
+// evaluation). op(A) must be A itself: a transposed A_b's rows are not consecutive.
+bool stacked_over_shared_b(bool trans_a,
+                           int m,
+                           int lda,
+                           int64_t stride_a,
+                           int64_t stride_b,
+                           int ldc,
+                           int64_t stride_c,
+                           int batch) {
+  return !trans_a && stride_b == 0 && batch > 1 && stride_a == int64_t(m) * lda &&
+         stride_c == int64_t(m) * ldc && int64_t(m) * batch <= int64_t(INT32_MAX);
+}
 
 }  // namespace
 
@@ -114,7 +133,8 @@ void CudaBackend::OpTimingDeleter::operator()(OpTiming* t) const noexcept {
   delete t;
 }
 
-// ---- pinned staging (FEDSIM_CUDA_PINNED_STAGING=1) ----------------------------------------------
+// ---- pinned staging (FEDSIM_CUDA_EXPERIMENTAL=1)
+// --------------------------------------------------
 
 struct CudaBackend::PinnedRing {
   static constexpr int kSlots = 8;
@@ -181,6 +201,7 @@ CudaBackend::CudaBackend() {
   scratch(scratch_u32_, kScratchEntries * sizeof(uint32_t));
   scratch(scratch_f64_, kScratchEntries * sizeof(double));
   scratch(scratch_ptr_, 3 * kScratchEntries * sizeof(void*));
+  scratch(plan_order_, kScratchEntries * sizeof(int));
 
   cublasHandle_t handle = nullptr;
   CUBLAS_CHECK_THROW(cublasCreate(&handle));
@@ -199,8 +220,9 @@ CudaBackend::CudaBackend() {
 
   const char* sync = std::getenv("FEDSIM_CUDA_SYNC");
   sync_every_op_ = sync && *sync && std::strcmp(sync, "0") != 0;
-  const char* pinned = std::getenv("FEDSIM_CUDA_PINNED_STAGING");
-  if (pinned && *pinned && std::strcmp(pinned, "0") != 0) {
+  const char* experimental = std::getenv("FEDSIM_CUDA_EXPERIMENTAL");
+  experimental_ = experimental && *experimental && std::strcmp(experimental, "0") != 0;
+  if (experimental_) {
     auto ring = std::unique_ptr<PinnedRing, PinnedRingDeleter>(new PinnedRing);
     CUDA_CHECK_THROW(cudaHostAlloc(&ring->base, PinnedRing::kSlots * PinnedRing::kSlotBytes,
                                    cudaHostAllocDefault));
@@ -369,9 +391,37 @@ void CudaBackend::gemm_batched(bool trans_a,
                                int ldc,
                                int64_t stride_c,
                                int batch) {
+  if (experimental_ && stacked_over_shared_b(trans_a, m, lda, stride_a, stride_b, ldc, stride_c,
+                                             batch)) {  // one GEMM over all rows
+    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m * batch, n, k,
+                               alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+    after_op(gemm_name(kGemmShared, trans_a, trans_b));
+    return;
+  }
   cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, k, alpha, a, lda,
                              stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
   after_op(gemm_name(kGemmBatched, trans_a, trans_b));
+}
+
+const RaggedBuckets& CudaBackend::ragged_plan(const int* rows_host,
+                                              int batch,
+                                              int full,
+                                              bool drop_empty) {
+  bool same =
+      plan_.full == full && plan_.drop_empty == drop_empty && plan_.rows.size() == size_t(batch);
+  for (int i = 0; same && i < batch; ++i) same = plan_.rows[i] == std::clamp(rows_host[i], 0, full);
+  if (same) return plan_.buckets;
+  plan_.rows.resize(batch);
+  for (int i = 0; i < batch; ++i) plan_.rows[i] = std::clamp(rows_host[i], 0, full);
+  plan_.full = full;
+  plan_.drop_empty = drop_empty;
+  plan_.buckets = ragged_buckets(plan_.rows.data(), batch, full, drop_empty);
+  const std::vector<int>& order = plan_.buckets.order;
+  if (plan_.buckets.buckets() > 1) {  // queued after the GEMMs that read the previous order
+    void* dev = scratch(plan_order_, order.size() * sizeof(int));
+    upload(dev, order.data(), order.size() * sizeof(int));
+  }
+  return plan_.buckets;
 }
 
 // Clients whose ragged dimension differs are grouped into a few buckets by their count
@@ -400,7 +450,19 @@ void CudaBackend::gemm_ragged(Ragged which,
                               int batch) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   const bool ragged_m = which == Ragged::M;
-  const RaggedBuckets rb = ragged_buckets(rows_host, batch, ragged_m ? m : k, ragged_m);
+  if (experimental_ && ragged_m &&
+      stacked_over_shared_b(trans_a, m, lda, stride_a, stride_b, ldc, stride_c, batch)) {
+    // One GEMM over every client's padded rows (rows past m_b are unspecified): more rows than the
+    // buckets compute, but one large GEMM instead of several small batched ones.
+    cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m * batch, n, k,
+                               alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+    after_op(gemm_name(kGemmShared, trans_a, trans_b));
+    return;
+  }
+  RaggedBuckets fresh;
+  if (!experimental_) fresh = ragged_buckets(rows_host, batch, ragged_m ? m : k, ragged_m);
+  const RaggedBuckets& rb =
+      experimental_ ? ragged_plan(rows_host, batch, ragged_m ? m : k, ragged_m) : fresh;
   if (rb.buckets() == 0) {  // ragged M with no rows anywhere: nothing to compute
     after_op(gemm_name(kGemmRagged, trans_a, trans_b));
     return;
@@ -416,18 +478,24 @@ void CudaBackend::gemm_ragged(Ragged which,
     after_op(gemm_name(kGemmRagged, trans_a, trans_b));
     return;
   }
-  // Pointer arrays [A of each client in bucket order | B | C], staged in one upload.
+  // Pointer arrays [A of each client in bucket order | B | C]: written on the device from the
+  // plan's uploaded order, or built here and staged in one upload.
   const int total = int(rb.order.size());
-  ptr_host_.resize(size_t(3) * total);
-  for (int j = 0; j < total; ++j) {
-    const int64_t i = rb.order[j];
-    ptr_host_[j] = a + i * stride_a;
-    ptr_host_[total + j] = b + i * stride_b;
-    ptr_host_[2 * total + j] = c + i * stride_c;
-  }
-  const size_t bytes = ptr_host_.size() * sizeof(const float*);
+  const size_t bytes = size_t(3) * total * sizeof(const float*);
   auto* dev = static_cast<const float**>(scratch(scratch_ptr_, bytes));
-  upload(dev, ptr_host_.data(), bytes);
+  if (experimental_) {
+    cuda::ragged_pointers(dev, static_cast<const int*>(plan_order_.mem.get()), total, a, stride_a,
+                          b, stride_b, c, stride_c, stream_.get());
+  } else {
+    ptr_host_.resize(size_t(3) * total);
+    for (int j = 0; j < total; ++j) {
+      const int64_t i = rb.order[j];
+      ptr_host_[j] = a + i * stride_a;
+      ptr_host_[total + j] = b + i * stride_b;
+      ptr_host_[2 * total + j] = c + i * stride_c;
+    }
+    upload(dev, ptr_host_.data(), bytes);
+  }
   for (int q = 0; q < rb.buckets(); ++q) {
     const int first = rb.begin[q], count = rb.begin[q + 1] - rb.begin[q], used = rb.size[q];
     if (count == 0) continue;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/backend/backend.h"
+#include "sim/backend/ragged_buckets.h"
 
 struct CUstream_st;    // cudaStream_t is CUstream_st*
 struct cublasContext;  // cublasHandle_t is cublasContext*
@@ -31,6 +32,9 @@ class CudaBackend final : public Backend {
   std::string name() const override { return "cuda"; }
   std::string device() const override { return device_; }  // "<GPU>, <N> GiB, CUDA <x.y>"
   size_t chunk_bytes() const override { return chunk_bytes_; }
+  // With FEDSIM_CUDA_EXPERIMENTAL=1 only: a batched GEMM over one shared B and stacked rows of A
+  // and C runs as one large GEMM (see gemm_batched).
+  bool prefers_shared_weights() const override { return experimental_; }
 
   void* alloc_bytes(size_t bytes) override;
   void free_bytes(void* p) noexcept override;
@@ -200,7 +204,7 @@ class CudaBackend final : public Backend {
   const T* stage(Scratch& s, const T* host, size_t n);
   // cudaMemcpyAsync host -> device on the stream. Pageable sources are staged by the driver before
   // the call returns, so the caller may reuse them at once; a pinned source is synchronised.
-  // With FEDSIM_CUDA_PINNED_STAGING=1 (experimental, not yet verified on a GPU), pageable sources
+  // With FEDSIM_CUDA_EXPERIMENTAL=1 (not yet verified on a GPU), pageable sources
   // up to a slot's size are copied into a ring of pinned slots first and sent from there, so the
   // host never waits for the device to reach the copy; a slot is reused only after the event of
   // its last copy has completed.
@@ -224,14 +228,31 @@ class CudaBackend final : public Backend {
   };
   std::unique_ptr<OpTiming, OpTimingDeleter> timing_;
 
+  // gemm_ragged's bucket plan for the row counts it saw last (FEDSIM_CUDA_EXPERIMENTAL=1): the
+  // trainer passes the same counts to every GEMM of a micro-batch, so the plan is computed, and its
+  // client order uploaded (plan_order_), once per micro-batch; each GEMM then only writes its
+  // pointer arrays with a kernel, instead of building and uploading them on the host.
+  struct RaggedPlan {
+    std::vector<int> rows;  // the counts, clamped to [0, full]
+    int full = -1;
+    bool drop_empty = false;
+    RaggedBuckets buckets;
+  };
+  const RaggedBuckets& ragged_plan(const int* rows_host, int batch, int full, bool drop_empty);
+  RaggedPlan plan_;
+
   std::string device_;
   size_t chunk_bytes_ = 0;
   bool sync_every_op_ = false;
+  // FEDSIM_CUDA_EXPERIMENTAL=1: the paths not yet verified on a GPU (pinned staging, one GEMM
+  // over shared weights, ragged plans and device-built pointer arrays); tools/gpu-check.sh runs
+  // the conformance suite and the benchmark with and without them.
+  bool experimental_ = false;
   // Declaration order = reverse destruction order: the cuBLAS handle goes first, then the memory
   // it and the kernels use, then the stream.
   std::unique_ptr<CUstream_st, StreamDeleter> stream_;
   DeviceMemory cublas_workspace_;
-  Scratch scratch_f32_, scratch_u32_, scratch_f64_, scratch_ptr_;
+  Scratch scratch_f32_, scratch_u32_, scratch_f64_, scratch_ptr_, plan_order_;
   std::vector<const float*> ptr_host_;  // gemm_ragged's pointer arrays, before staging
   std::unique_ptr<cublasContext, CublasDeleter> cublas_;
 };

@@ -3,7 +3,8 @@
 // for empty inputs (a launch with 0 blocks is an error), and checks the launch.
 //
 // Families (one .cu each, to keep nvcc invocations few):
-//   kernels_memory.cu   fill, broadcast_rows, subtract_row, scale_matrices (gemm with k = 0)
+//   kernels_memory.cu   fill, broadcast_rows, subtract_row, scale_matrices (gemm with k = 0),
+//                       ragged_pointers
 //   kernels_layers.cu   gather_rows, bias_act_forward, relu_backward, softmax_xent_backward,
 //                       bias_grad, softmax_eval
 //   kernels_dp.cu       ghost_sqnorm, clip_factors, scale_rows, add_noise_and_scale, noisy_sgd_step
@@ -30,6 +31,18 @@ void subtract_row(float* rows, const float* src, int K, int64_t P, cudaStream_t 
 // C_b[r, j] = beta == 0 ? 0 : beta * C_b[r, j] for b < batch, r < m, j < n (C_b = c + b * stride).
 void scale_matrices(
     float* c, int m, int n, int ldc, int64_t stride_c, int batch, float beta, cudaStream_t s);
+// Pointer arrays of a pointer-batched GEMM over the clients order[0 .. count): ptrs[j] =
+// a + order[j] * stride_a, ptrs[count + j] = b + order[j] * stride_b, ptrs[2 count + j] = c + ...
+void ragged_pointers(const float** ptrs,
+                     const int* order,
+                     int count,
+                     const float* a,
+                     int64_t stride_a,
+                     const float* b,
+                     int64_t stride_b,
+                     const float* c,
+                     int64_t stride_c,
+                     cudaStream_t s);
 
 // ---- kernels_layers.cu ----------------------------------------------------------------------
 void gather_rows(float* x_out,

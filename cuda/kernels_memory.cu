@@ -1,4 +1,5 @@
-// Memory and elementwise kernels: fill, broadcast_rows, subtract_row, scale_matrices.
+// Memory and elementwise kernels: fill, broadcast_rows, subtract_row, scale_matrices; the pointer
+// arrays of gemm_ragged's bucketed GEMMs (ragged_pointers).
 // CPU twins: CpuBackend::fill, broadcast_rows, subtract_row, and gemm_ragged's k = 0 branch.
 #include "cuda/cuda_check.cuh"
 #include "cuda/kernels.cuh"
@@ -65,6 +66,40 @@ void scale_matrices(
   if (m <= 0 || n <= 0 || batch <= 0) return;
   scale_matrices_kernel<<<grid_rows_cols(int64_t(batch) * m, n), kThreads, 0, s>>>(
       c, m, n, ldc, stride_c, batch, beta);
+  CUDA_CHECK_LAUNCH();
+}
+
+// ptrs: [3 * count]  order: [count]   (see kernels.cuh)
+static __global__ void ragged_pointers_kernel(const float** __restrict__ ptrs,
+                                              const int* __restrict__ order,
+                                              int count,
+                                              const float* a,
+                                              int64_t stride_a,
+                                              const float* b,
+                                              int64_t stride_b,
+                                              const float* c,
+                                              int64_t stride_c) {
+  for (int64_t j = thread_index_x(); j < count; j += thread_stride_x()) {
+    const int64_t i = order[j];
+    ptrs[j] = a + i * stride_a;
+    ptrs[count + j] = b + i * stride_b;
+    ptrs[2 * int64_t(count) + j] = c + i * stride_c;
+  }
+}
+
+void ragged_pointers(const float** ptrs,
+                     const int* order,
+                     int count,
+                     const float* a,
+                     int64_t stride_a,
+                     const float* b,
+                     int64_t stride_b,
+                     const float* c,
+                     int64_t stride_c,
+                     cudaStream_t s) {
+  if (count <= 0) return;
+  ragged_pointers_kernel<<<blocks_for(count), kThreads, 0, s>>>(ptrs, order, count, a, stride_a, b,
+                                                                stride_b, c, stride_c);
   CUDA_CHECK_LAUNCH();
 }
 

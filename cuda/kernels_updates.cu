@@ -95,7 +95,7 @@ static __global__ void weighted_row_sum_kernel(float* __restrict__ out,
                                                float beta) {
   for (int64_t i = thread_index_x(); i < P; i += thread_stride_x()) {
     float acc = out[i] * beta;
-#pragma unroll 4
+#pragma unroll 16  // loads in flight: the sum is sequential in k
     for (int k = 0; k < K; ++k) acc += w[k] * rows[int64_t(k) * P + i];
     out[i] = acc;
   }

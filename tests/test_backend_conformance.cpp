@@ -252,6 +252,38 @@ TEST_F(Conformance, GemmWithEmptyInnerDimensionScalesC) {
   }
 }
 
+// A round's first local step reads one weight matrix for all clients (stride 0) over stacked
+// activation rows: the forward (NT) and the input gradient (NN), batched and ragged over M (the
+// CUDA backend may run these as one large GEMM; rows past m_b stay unspecified).
+TEST_F(Conformance, GemmOverSharedWeightsAndStackedRows) {
+  const int K = 37, B = 12, in = 40, out = 24;
+  std::vector<int> rows(K);
+  for (int k = 0; k < K; ++k) rows[k] = (k * 7) % (B + 1);
+  for (bool ragged : {false, true})
+    for (bool tb : {true, false}) {  // NT: A [B, in] W^T; NN: dZ [B, out] W, W [out, in]
+      const int kk = tb ? in : out, n = tb ? out : in;
+      auto [ref, got] = on_both([&](Backend& be) {
+        auto a = put(be, uniform(size_t(K) * B * kk, 1));
+        auto w = put(be, uniform(size_t(out) * in, 2));
+        auto c = put(be, uniform(size_t(K) * B * n, 3));
+        if (ragged)
+          be.gemm_ragged(Backend::Ragged::M, rows.data(), false, tb, B, n, kk, 1.0f, a.get(), kk,
+                         int64_t(B) * kk, w.get(), in, 0, 0.0f, c.get(), n, int64_t(B) * n, K);
+        else
+          be.gemm_batched(false, tb, B, n, kk, 0.5f, a.get(), kk, int64_t(B) * kk, w.get(), in, 0,
+                          0.25f, c.get(), n, int64_t(B) * n, K);
+        auto all = get(c);
+        if (!ragged) return all;
+        std::vector<float> real;
+        for (int k = 0; k < K; ++k)
+          for (int i = 0; i < rows[k]; ++i)
+            for (int j = 0; j < n; ++j) real.push_back(all[(size_t(k) * B + i) * n + j]);
+        return real;
+      });
+      EXPECT_TRUE(close_enough(got, ref, gemm_tol(kk))) << "ragged " << ragged << " tb " << tb;
+    }
+}
+
 // The two ragged uses of the engine: forward (rows of A and C ragged) and the clipped-gradient
 // GEMM dW = dZ^T A (the inner dimension ragged, padding rows of dZ zero, of A finite).
 TEST_F(Conformance, GemmRaggedMComputesTheRealRows) {

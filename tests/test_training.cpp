@@ -289,6 +289,22 @@ TEST(Training, ClientTilesMatchTheBatchedOpsBitForBit) {
   omp_set_num_threads(omp_get_num_procs());
 }
 
+// A backend that prefers shared weights gets the global model (weight stride 0) in a round's
+// first local step instead of the clients' copies of it: the same bits, tiled or batched, plain,
+// momentum + FedProx and DP-SGD in one or several micro-batches.
+TEST(Training, SharedFirstStepWeightsGiveTheSameBits) {
+  omp_set_num_threads(2);
+  for (const auto& [momentum, dp_rows] :
+       {std::pair{false, 0}, {true, 0}, {false, 64}, {false, 4}, {true, 4}})
+    for (bool tiles : {false, true}) {
+      CpuBackend copies(tiles, false), shared(tiles, true);
+      ASSERT_TRUE(shared.prefers_shared_weights());
+      EXPECT_EQ(train_chunk(shared, momentum, dp_rows), train_chunk(copies, momentum, dp_rows))
+          << "momentum " << momentum << ", micro-batch rows " << dp_rows << ", tiles " << tiles;
+    }
+  omp_set_num_threads(omp_get_num_procs());
+}
+
 // An error inside a client tile (an OpenMP region on the CPU) reaches the caller, with any thread
 // count, and every other client still runs at most once.
 TEST(Training, ClientTilesPassOnTheFirstError) {

@@ -12,8 +12,10 @@
 #                (those whose data files are not on the machine are skipped, and say so)
 #   bench_cuda   SGEMM peak, batched GEMMs, local-training GFLOP/s, DP-SGD overhead, target round
 #                on CUDA and on this machine's CPU backend (the speed-up)
-#   conformance_pinned, bench_cuda_pinned  the same with FEDSIM_CUDA_PINNED_STAGING=1 (uploads
-#                through pinned slots; experimental until this shows it correct and faster)
+#   conformance_experimental, bench_cuda_experimental, profile_experimental, memcheck_experimental
+#                the same with FEDSIM_CUDA_EXPERIMENTAL=1 (the paths not yet verified on a GPU:
+#                pinned upload slots, one GEMM over the shared first-step weights, ragged plans with
+#                device-built pointer arrays; off by default until this shows them correct and faster)
 #   profile      bench_cuda --profile: the per-op GPU time tables of a non-private and a DP round
 #   memcheck     compute-sanitizer --tool memcheck over the conformance op tests
 #   racecheck    compute-sanitizer --tool racecheck over the kernels with shared memory / shuffles
@@ -112,12 +114,13 @@ step scenarios 150 "rc=0; for f in scenarios/*.toml; do
 fi
 
 step bench_cuda 180 "$(BIN bench_cuda)"
-# Experimental: uploads through a ring of pinned slots (FEDSIM_CUDA_PINNED_STAGING=1): the
-# conformance suite and the benchmark again with it, to compare with the default path above.
-step conformance_pinned 120 "FEDSIM_CUDA_PINNED_STAGING=1 $T --gtest_color=no"
-step bench_cuda_pinned 150 "FEDSIM_CUDA_PINNED_STAGING=1 $(BIN bench_cuda) --no-cpu"
+# The paths not yet verified on a GPU (FEDSIM_CUDA_EXPERIMENTAL=1): the conformance suite and the
+# benchmark again with them, to compare with the default path above.
+step conformance_experimental 120 "FEDSIM_CUDA_EXPERIMENTAL=1 $T --gtest_color=no"
+step bench_cuda_experimental 150 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --no-cpu"
 # Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
 step profile 90 "$(BIN bench_cuda) --profile"
+step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
 
 # ---- compute-sanitizer --------------------------------------------------------------------------
 CS=$(command -v compute-sanitizer || true)
@@ -128,10 +131,11 @@ SYNC_FILTER='Conformance.SoftmaxXent*:Conformance.RowSqnorms*:Conformance.GhostS
 if [ -n "$CS" ]; then
   # The op tests only (the 20-round simulations would take minutes under the sanitizer).
   step memcheck 120 "$CS --tool memcheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='Conformance.*'"
+  step memcheck_experimental 120 "FEDSIM_CUDA_EXPERIMENTAL=1 $CS --tool memcheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='Conformance.*'"
   step racecheck 60 "$CS --tool racecheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$SYNC_FILTER'"
   step synccheck 40 "$CS --tool synccheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$SYNC_FILTER'"
 else
-  for s in memcheck racecheck synccheck; do skip $s "compute-sanitizer not found"; done
+  for s in memcheck memcheck_experimental racecheck synccheck; do skip $s "compute-sanitizer not found"; done
 fi
 
 # ---- the rest -----------------------------------------------------------------------------------
@@ -187,7 +191,7 @@ fi
   echo '```'
   grep -E 'tests passed|tests failed|\(Failed\)|Total Test time' "$OUT/ctest.log" 2>/dev/null | head -30
   echo '```'
-  for s in memcheck racecheck synccheck; do
+  for s in memcheck memcheck_experimental racecheck synccheck; do
     [ -f "$OUT/$s.log" ] || continue
     echo
     echo "## $s"
@@ -213,17 +217,24 @@ fi
   grep -vE '^RESULT ' "$OUT/bench_cuda.log" 2>/dev/null | head -20
   echo '```'
   echo
-  echo "## bench_cuda with FEDSIM_CUDA_PINNED_STAGING=1"
+  echo "## With FEDSIM_CUDA_EXPERIMENTAL=1 (conformance, bench_cuda)"
   echo
   echo '```'
-  grep -E '^RESULT |^target' "$OUT/bench_cuda_pinned.log" 2>/dev/null | head -40
-  grep -E '^\[  (PASSED|FAILED) ' "$OUT/conformance_pinned.log" 2>/dev/null
+  grep -E '^scenario [0-9]|^\[  (PASSED|FAILED) ' "$OUT/conformance_experimental.log" 2>/dev/null
+  grep -E -A8 'Failure$' "$OUT/conformance_experimental.log" 2>/dev/null | head -60
+  grep -E '^RESULT |^target' "$OUT/bench_cuda_experimental.log" 2>/dev/null | head -40
   echo '```'
   echo
   echo "## profile (bench_cuda --profile: per-op GPU time)"
   echo
   echo '```'
   grep -vE '^RESULT ' "$OUT/profile.log" 2>/dev/null | head -70
+  echo '```'
+  echo
+  echo "## profile with FEDSIM_CUDA_EXPERIMENTAL=1"
+  echo
+  echo '```'
+  grep -vE '^RESULT ' "$OUT/profile_experimental.log" 2>/dev/null | head -70
   echo '```'
   echo
   if [ -f "$OUT/peers-gpu.json" ]; then

@@ -63,6 +63,12 @@ class Backend {
   // that thread alone. The results are the same either way.
   virtual void for_client_tiles(int K, FunctionRef<void(int, int)> body) { body(0, K); }
 
+  // Whether the local trainer should read the global model directly (weight stride 0) in a round's
+  // first local step, where every client's weights still equal it, instead of the per-client
+  // copies: a backend that turns a batched GEMM over one shared weight matrix and stacked rows into
+  // one large GEMM says yes. The values are the same either way (the copies are exact).
+  virtual bool prefers_shared_weights() const { return false; }
+
   // ---- memory -------------------------------------------------------------------------------
   virtual void* alloc_bytes(size_t bytes) = 0;
   virtual void free_bytes(void* p) noexcept = 0;

@@ -44,7 +44,8 @@ void parallel_for(int64_t n, F&& body, bool dynamic = false) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(bool client_tiles) : client_tiles_(client_tiles) {
+CpuBackend::CpuBackend(bool client_tiles, bool shared_weights)
+    : client_tiles_(client_tiles), shared_weights_(shared_weights) {
   openblas_set_num_threads(1);
 }
 

@@ -14,11 +14,14 @@ class CpuBackend final : public Backend {
  public:
   // client_tiles = false: for_client_tiles makes one call for all clients, as a device backend
   // does (every op then sweeps the whole chunk); tests and benchmarks compare the two.
-  explicit CpuBackend(bool client_tiles = true);
+  // shared_weights: prefers_shared_weights() (the CUDA backend's first-step path, run on the CPU
+  // by the tests; no faster here, since a tile holds one client).
+  explicit CpuBackend(bool client_tiles = true, bool shared_weights = false);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   size_t chunk_bytes() const override { return size_t(32) << 20; }  // measured: bench_training
   void for_client_tiles(int K, FunctionRef<void(int, int)> body) override;
+  bool prefers_shared_weights() const override { return shared_weights_; }
 
   void* alloc_bytes(size_t bytes) override;
   void free_bytes(void* p) noexcept override;
@@ -72,6 +75,7 @@ class CpuBackend final : public Backend {
 
  private:
   bool client_tiles_;
+  bool shared_weights_;
 };
 
 }  // namespace fedsim

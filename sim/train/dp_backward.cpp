@@ -14,8 +14,9 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
                           DpBuffers& dp, const float* w, float clip, float* clipped_acc,
                           float* grad, float beta, const int* rows_host, int k0) {
   const int64_t row0 = int64_t(k0) * B;
+  const int64_t P = layout.num_params;
   params += k0 * param_stride;
-  grad += k0 * param_stride;
+  grad += k0 * P;
   w += row0;
   clipped_acc += k0;
   if (rows_host) rows_host += k0;
@@ -61,8 +62,8 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
     float* dz = dz_of(li);
     be.scale_rows(dz, cf, rows, l.out);
     gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out, act(li), l.in,
-         int64_t(B) * l.in, beta, grad + l.w_offset, l.in, param_stride);
-    be.bias_grad(grad, param_stride, l.b_offset, dz, K, Br, l.out, 1.0f, beta);
+         int64_t(B) * l.in, beta, grad + l.w_offset, l.in, P);
+    be.bias_grad(grad, P, l.b_offset, dz, K, Br, l.out, 1.0f, beta);
   }
 }
 

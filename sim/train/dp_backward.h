@@ -27,6 +27,8 @@ struct DpBuffers {
 // Given per-sample dlogits (weight w, no batch normalisation) in place of acts[L]:
 //   grad_k = beta * grad_k + sum_i c_i g_i,  c_i = w_i min(1, C / ||g_i||)
 // where g_i is sample i's full gradient. Counts clipped samples into clipped_acc [K].
+// Client k's weights are params + k * param_stride (0: one model shared by all, e.g. the global
+// model at a round's first step); grad is [K, P] with P = layout.num_params.
 // rows_host (host [K], optional): client k's rows past rows_host[k] are padding (w = 0) and are
 // skipped by the GEMMs. k0: the clients are k0 .. k0 + K - 1 of every buffer and array (params,
 // acts, dp, w, clipped_acc, grad, rows_host).

@@ -90,6 +90,12 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
     // Nearly always the step's batches fit the buffers: then a client's whole step (gradient,
     // clipping, noise, update) is one tile, computed while its data is in cache on the CPU.
     const bool one_pass = largest <= B_;
+    // Weights read by this step's gradients: at the first step (every client's still equal to the
+    // global model, and updated only after all micro-batches) the global model itself where the
+    // backend prefers one shared matrix.
+    const bool shared = s == 0 && be_.prefers_shared_weights();
+    const float* weights = shared ? global : params_.get();
+    const int64_t weight_stride = shared ? 0 : P;
     for (int64_t begin = 0; begin == 0 || begin < largest; begin += B_) {  // micro-batches
       // Clients are sorted by size, so those with rows past `begin` are (nearly) a prefix: the
       // micro-batch covers clients [0, Kj) only; later ones have no rows in it.
@@ -126,13 +132,13 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
           const int64_t r0 = int64_t(k0) * Bj;
           be_.gather_rows(acts_.acts[0].get() + r0 * d, y_batch_.get() + r0, x, y,
                           idx_dev_.get() + r0, int64_t(n) * Br, d);
-          forward(be_, layout_, params_.get(), P, n, Bj, acts_, rows_.data(), k0);
+          forward(be_, layout_, weights, weight_stride, n, Bj, acts_, rows_.data(), k0);
           float* logits = acts_.acts.back().get() + r0 * C;
           be_.softmax_xent_backward(logits, loss_acc_.get() + k0, logits, y_batch_.get() + r0,
                                     w_dev_.get() + r0, scale_dev_.get() + k0, n, Br, C);
-          clipped_gradient_sum(be_, layout_, params_.get(), P, n, Bj, acts_, dp_buf_, w_dev_.get(),
-                               dp_->clip, clipped_acc_.get(), grad_.get(), begin == 0 ? 0.0f : 1.0f,
-                               rows_.data(), k0);
+          clipped_gradient_sum(be_, layout_, weights, weight_stride, n, Bj, acts_, dp_buf_,
+                               w_dev_.get(), dp_->clip, clipped_acc_.get(), grad_.get(),
+                               begin == 0 ? 0.0f : 1.0f, rows_.data(), k0);
         }
         if (one_pass) noisy_step(k0, k1, s);
       });

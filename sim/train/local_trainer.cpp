@@ -117,21 +117,28 @@ ChunkResult LocalTrainer::train(const Federation& fed, const float* x, const int
     w_dev_.upload(w_.data(), rows);
     scale_dev_.upload(scale_.data(), K_active);
 
+    // Weights read by this step: the clients' own, or at the first step (all still equal to the
+    // global model) the global model itself where the backend prefers one shared matrix.
+    const bool shared = s == 0 && be_.prefers_shared_weights();
+    const float* weights = shared ? global : params_.get();
+    const int64_t weight_stride = shared ? 0 : P;
+
     // A client's whole step in one tile (on the CPU: while its data is in cache).
     be_.for_client_tiles(K_active, [&](int k0, int k1) {
       const int n = k1 - k0;
       const int64_t r0 = int64_t(k0) * B_;
       be_.gather_rows(acts_.acts[0].get() + r0 * d, y_batch_.get() + r0, x, y, idx_dev_.get() + r0,
                       int64_t(n) * B_, d);
-      forward(be_, layout_, params_.get(), P, n, B_, acts_, nullptr, k0);
+      forward(be_, layout_, weights, weight_stride, n, B_, acts_, nullptr, k0);
       float* logits = acts_.acts.back().get() + r0 * C;
       be_.softmax_xent_backward(logits, loss_acc_.get() + k0, logits, y_batch_.get() + r0,
                                 w_dev_.get() + r0, scale_dev_.get() + k0, n, B_, C);
       if (plain_sgd) {  // fused: W -= lr * G inside the backward GEMMs, no gradient buffer
-        backward(be_, layout_, params_.get(), P, n, B_, acts_,
+        backward(be_, layout_, weights, weight_stride, n, B_, acts_,
                  GradientSink{params_.get(), P, -sgd.lr, 1.0f}, k0);
       } else {
-        backward(be_, layout_, params_.get(), P, n, B_, acts_, GradientSink{grad_.get(), P}, k0);
+        backward(be_, layout_, weights, weight_stride, n, B_, acts_, GradientSink{grad_.get(), P},
+                 k0);
         be_.sgd_update(params_.get() + k0 * P, grad_.get() + k0 * P,
                        velocity_.get() ? velocity_.get() + k0 * P : nullptr, global, sgd, n, P);
       }
