@@ -1,7 +1,8 @@
 // GPU benchmark of the CUDA backend (a plain program: each figure is one timed loop).
 //
 //   (a) cuBLAS SGEMM throughput: large square (4096, 8192) and strided-batched at the cohort's
-//       shapes (per-client GEMMs of a 128-256-256-2 MLP, batch 32, 1,000 clients);
+//       shapes (per-client GEMMs of a 128-256-256-2 MLP, batch 32, 1,000 clients), also with one
+//       weight matrix shared by all clients (a round's first local step);
 //   (b) local-training GFLOP/s of LocalTrainer for 1,000 and 10,000 clients (batch 32, MLP
 //       128-256-256-2: 99,330 parameters), and its ratio to the 8192 SGEMM of (a);
 //   (c) DP-SGD vs non-private round time (Poisson batches with q = 32/128, 4 steps; the same
@@ -89,10 +90,12 @@ ModelLayout bench_layout(int d) {
 }
 
 // (a) one GEMM shape, batched: best GFLOP/s over `reps` timed calls after a warm-up call.
-double gemm_gflops(Backend& be, bool ta, bool tb, int m, int n, int k, int batch, int reps) {
-  const int64_t sa = int64_t(m) * k, sb = int64_t(k) * n, sc = int64_t(m) * n;
-  DeviceBuffer<float> a(be, size_t(sa) * batch), b(be, size_t(sb) * batch),
-      c(be, size_t(sc) * batch);
+// shared_b: one B for the whole batch (stride 0), as in a round's first local step.
+double gemm_gflops(Backend& be, bool ta, bool tb, int m, int n, int k, int batch, int reps,
+                   bool shared_b = false) {
+  const int64_t sa = int64_t(m) * k, sb = shared_b ? 0 : int64_t(k) * n, sc = int64_t(m) * n;
+  DeviceBuffer<float> a(be, size_t(sa) * batch),
+      b(be, shared_b ? size_t(k) * n : size_t(sb) * batch), c(be, size_t(sc) * batch);
   be.fill(a.get(), 0.5f, a.size());
   be.fill(b.get(), 0.25f, b.size());
   const int lda = ta ? m : k, ldb = tb ? k : n;
@@ -302,6 +305,12 @@ int main(int argc, char** argv) {
                  gemm_gflops(be, false, false, B, l.in, l.out, K, 5), "GFLOP/s");
           result("batched_dW_" + shape + "_gflops",
                  gemm_gflops(be, true, false, l.out, l.in, B, K, 5), "GFLOP/s");
+          // a round's first step: every client on the global weights (FEDSIM_CUDA_EXPERIMENTAL=1
+          // runs these as one GEMM over all clients' rows)
+          result("shared_fwd_" + shape + "_gflops",
+                 gemm_gflops(be, false, true, B, l.out, l.in, K, 5, true), "GFLOP/s");
+          result("shared_dA_" + shape + "_gflops",
+                 gemm_gflops(be, false, false, B, l.in, l.out, K, 5, true), "GFLOP/s");
         }
       }
 
