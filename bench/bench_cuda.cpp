@@ -19,6 +19,8 @@
 //                   [--target-only]
 //   --quick: tiny sizes (a smoke run of the program, seconds); --backend cpu: run it on the CPU
 //   backend instead (checks the program itself on machines without a GPU; use with --quick);
+//   --backend null: the host's work alone (bench/null_backend.h; with --target-only: the host's
+//   share of the target round, on any machine);
 //   --no-cpu: skip the CPU round of (d); --target-only: (d) alone (with FEDSIM_CUDA_OP_TIMING=1,
 //   the per-op table of its rounds).
 #include <algorithm>
@@ -30,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/null_backend.h"
 #include "sim/backend/backend.h"
 #include "sim/backend/blas_kernels.h"
 #include "sim/simulation.h"
@@ -80,6 +83,12 @@ Federation random_federation(int clients, int per_client, int d) {
   f.offsets.resize(size_t(clients) + 1);
   for (int c = 0; c <= clients; ++c) f.offsets[c] = int64_t(c) * per_client;
   return f;
+}
+
+// "null": NullBackend (bench/null_backend.h), the host's work alone; else the engine's factory.
+std::unique_ptr<Backend> bench_backend(const std::string& kind) {
+  if (kind == "null") return std::make_unique<NullBackend>();
+  return make_backend(kind);
 }
 
 ModelLayout bench_layout(int d) {
@@ -216,7 +225,7 @@ int profile(const std::string& kind) {
   ClientConfig cc;
   cc.batch_size = B;
   try {
-    gemm_stride_variants(*make_backend(kind));
+    gemm_stride_variants(*bench_backend(kind));
   } catch (const BackendError& e) {
     std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
     return 0;
@@ -224,7 +233,7 @@ int profile(const std::string& kind) {
   for (bool dp : {false, true}) {
     std::unique_ptr<Backend> be;
     try {
-      be = make_backend(kind);
+      be = bench_backend(kind);
     } catch (const BackendError& e) {
       std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
       return 0;
@@ -274,7 +283,7 @@ int main(int argc, char** argv) {
   if (run_profile) return profile(kind);
   std::unique_ptr<Backend> be_owner;
   try {
-    be_owner = make_backend(kind);
+    be_owner = bench_backend(kind);
   } catch (const BackendError& e) {
     std::printf("bench_cuda: no CUDA device (%s)\n", e.what());
     return 0;
@@ -365,10 +374,13 @@ int main(int argc, char** argv) {
                     (long long)population, (long long)fits);
         population = fits;
       }
+      // The null backend never reads the data: 8 features instead of 128 keep a population of
+      // a million in a small host's memory (the host's work per round does not depend on them).
+      const int target_d = kind == "null" ? 8 : d;
       const auto tg = std::chrono::steady_clock::now();
-      const Federation fed = random_federation(int(population), per_client, d);
+      const Federation fed = random_federation(int(population), per_client, target_d);
       std::printf("target: generated %lld clients x %d samples x %d features in %.1f s\n",
-                  (long long)population, per_client, d, seconds_since(tg));
+                  (long long)population, per_client, target_d, seconds_since(tg));
       Scenario s;
       s.run.seed = 1;
       s.run.rounds = 6;  // the rounds run below (the PLD curve is sized for them)
@@ -404,7 +416,7 @@ int main(int argc, char** argv) {
       result("target_clients_per_round", double(cohort), "clients");
       result("target_dp_sgd_round_s", median, "s (median of rounds 2-6)");
       result("target_dp_sgd_round_min_s", least, "s");
-      if (cpu_round && kind != "cpu") {
+      if (cpu_round && kind == "cuda") {
         // The same scenario and data on the CPU backend of this machine (all its cores, fedsim's
         // BLAS kernels): the median of rounds 2..4.
         Simulation cpu_sim(s, fed, make_backend("cpu"));
