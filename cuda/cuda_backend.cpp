@@ -4,7 +4,6 @@
 #include "cuda/cuda_backend.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -49,22 +48,6 @@ constexpr const char* kGemmRagged[4] = {"gemm_ragged NN", "gemm_ragged NT", "gem
                                         "gemm_ragged TT"};
 constexpr const char* kGemmShared[4] = {"gemm_shared NN", "gemm_shared NT", "gemm_shared TN",
                                         "gemm_shared TT"};
-
-// Whether a batched GEMM reads one B for all batches (stride_b = 0) and its A_b and C_b are
-// consecutive row blocks of one matrix each: then C = op(A) op(B) over all m * batch rows is one
-// large GEMM (a round's first local step, where every client still has the global weights, and
-// evaluation). op(A) must be A itself: a transposed A_b's rows are not consecutive.
-bool stacked_over_shared_b(bool trans_a,
-                           int m,
-                           int lda,
-                           int64_t stride_a,
-                           int64_t stride_b,
-                           int ldc,
-                           int64_t stride_c,
-                           int batch) {
-  return !trans_a && stride_b == 0 && batch > 1 && stride_a == int64_t(m) * lda &&
-         stride_c == int64_t(m) * ldc && int64_t(m) * batch <= int64_t(INT32_MAX);
-}
 
 }  // namespace
 
@@ -407,21 +390,13 @@ const RaggedBuckets& CudaBackend::ragged_plan(const int* rows_host,
                                               int batch,
                                               int full,
                                               bool drop_empty) {
-  bool same =
-      plan_.full == full && plan_.drop_empty == drop_empty && plan_.rows.size() == size_t(batch);
-  for (int i = 0; same && i < batch; ++i) same = plan_.rows[i] == std::clamp(rows_host[i], 0, full);
-  if (same) return plan_.buckets;
-  plan_.rows.resize(batch);
-  for (int i = 0; i < batch; ++i) plan_.rows[i] = std::clamp(rows_host[i], 0, full);
-  plan_.full = full;
-  plan_.drop_empty = drop_empty;
-  plan_.buckets = ragged_buckets(plan_.rows.data(), batch, full, drop_empty);
-  const std::vector<int>& order = plan_.buckets.order;
-  if (plan_.buckets.buckets() > 1) {  // queued after the GEMMs that read the previous order
-    void* dev = scratch(plan_order_, order.size() * sizeof(int));
-    upload(dev, order.data(), order.size() * sizeof(int));
+  bool fresh = false;
+  const RaggedBuckets& rb = plan_.plan(rows_host, batch, full, drop_empty, &fresh);
+  if (fresh && rb.buckets() > 1) {  // queued after the GEMMs that read the previous order
+    void* dev = scratch(plan_order_, rb.order.size() * sizeof(int));
+    upload(dev, rb.order.data(), rb.order.size() * sizeof(int));
   }
-  return plan_.buckets;
+  return rb;
 }
 
 // Clients whose ragged dimension differs are grouped into a few buckets by their count

@@ -232,14 +232,8 @@ class CudaBackend final : public Backend {
   // trainer passes the same counts to every GEMM of a micro-batch, so the plan is computed, and its
   // client order uploaded (plan_order_), once per micro-batch; each GEMM then only writes its
   // pointer arrays with a kernel, instead of building and uploading them on the host.
-  struct RaggedPlan {
-    std::vector<int> rows;  // the counts, clamped to [0, full]
-    int full = -1;
-    bool drop_empty = false;
-    RaggedBuckets buckets;
-  };
   const RaggedBuckets& ragged_plan(const int* rows_host, int batch, int full, bool drop_empty);
-  RaggedPlan plan_;
+  RaggedPlanCache plan_;
 
   std::string device_;
   size_t chunk_bytes_ = 0;

@@ -1,7 +1,8 @@
 // ragged_buckets: the grouping of ragged per-client GEMMs that the CUDA backend's gemm_ragged runs
 // as a few padded batched GEMMs. Checked here (no GPU needed): every client exactly once, no
 // client padded below its rows, sizes ascending and equal to a member's count, at most max_buckets,
-// the padded work within the slack of a brute-force optimum, empty clients as each mode requires.
+// the padded work within the slack of a brute-force optimum, empty clients as each mode requires;
+// the plan cache and the one-GEMM-over-shared-weights predicate of the same header.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <set>
 #include <vector>
 
+#include "sim/backend/cpu_backend.h"
 #include "sim/backend/ragged_buckets.h"
 
 using namespace fedsim;
@@ -163,4 +165,63 @@ TEST(RaggedBuckets, PoissonBatchesWasteLittle) {
   EXPECT_GT(double(largest) * 10000 / double(real), 1.4);
   EXPECT_LT(double(padded) / double(real), 1.10);
   EXPECT_LE(rb.buckets(), 6);
+}
+
+// The plan cache replans exactly when what the plan depends on changed (the clamped counts, full,
+// drop_empty, the batch), and always returns what ragged_buckets would.
+TEST(RaggedPlanCache, ReplansOnlyWhenTheCountsChange) {
+  auto same = [](const RaggedBuckets& a, const RaggedBuckets& b) {
+    return a.order == b.order && a.begin == b.begin && a.size == b.size;
+  };
+  RaggedPlanCache cache;
+  std::vector<int> rows = {5, 0, 12, 7, 5, 3, 9, 1};
+  bool fresh = false;
+  auto check = [&](int full, bool drop, bool want_fresh, const char* what) {
+    const RaggedBuckets& got = cache.plan(rows.data(), int(rows.size()), full, drop, &fresh);
+    EXPECT_EQ(fresh, want_fresh) << what;
+    EXPECT_TRUE(same(got, ragged_buckets(rows.data(), int(rows.size()), full, drop))) << what;
+  };
+  check(10, true, true, "first call");
+  check(10, true, false, "same counts");
+  rows[2] = 11;  // 12 and 11 are both clamped to 10
+  check(10, true, false, "a change above full");
+  rows[3] = 6;
+  check(10, true, true, "a changed count");
+  check(10, false, true, "drop_empty changed");
+  check(12, false, true, "full changed");
+  rows.push_back(4);
+  check(12, false, true, "one more client");
+  check(12, false, false, "again");
+}
+
+// When stacked_over_shared_b holds, one GEMM over all m * batch rows computes what the batched
+// GEMM computes (checked on the CPU backend: the CUDA backend's experimental path makes this
+// substitution); when it does not, the predicate says so.
+TEST(StackedOverSharedB, OneGemmOverAllRowsIsTheBatchedGemm) {
+  const int m = 6, n = 5, k = 7, batch = 4;
+  EXPECT_TRUE(stacked_over_shared_b(false, m, k, int64_t(m) * k, 0, n, int64_t(m) * n, batch));
+  EXPECT_FALSE(stacked_over_shared_b(true, m, k, int64_t(m) * k, 0, n, int64_t(m) * n, batch));
+  EXPECT_FALSE(stacked_over_shared_b(false, m, k, int64_t(m) * k, 1, n, int64_t(m) * n, batch));
+  EXPECT_FALSE(stacked_over_shared_b(false, m, k, int64_t(m) * k + 1, 0, n, int64_t(m) * n, batch));
+  EXPECT_FALSE(stacked_over_shared_b(false, m, k, int64_t(m) * k, 0, n, int64_t(m) * n + 2, batch));
+  EXPECT_FALSE(stacked_over_shared_b(false, m, k, int64_t(m) * k, 0, n, int64_t(m) * n, 1));
+  EXPECT_FALSE(stacked_over_shared_b(false, 1 << 20, 4, 4 << 20, 0, 4, 4 << 20, 4096));
+
+  CpuBackend be;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (bool tb : {false, true}) {
+    const int ldb = tb ? k : n;
+    std::vector<float> a(size_t(m) * k * batch), b(size_t(k) * n), c1(size_t(m) * n * batch);
+    for (float& v : a) v = u(gen);
+    for (float& v : b) v = u(gen);
+    for (float& v : c1) v = u(gen);
+    std::vector<float> c2 = c1;
+    ASSERT_TRUE(stacked_over_shared_b(false, m, k, int64_t(m) * k, 0, n, int64_t(m) * n, batch));
+    be.gemm_batched(false, tb, m, n, k, 0.5f, a.data(), k, int64_t(m) * k, b.data(), ldb, 0, 0.25f,
+                    c1.data(), n, int64_t(m) * n, batch);
+    be.gemm_batched(false, tb, m * batch, n, k, 0.5f, a.data(), k, 0, b.data(), ldb, 0, 0.25f,
+                    c2.data(), n, 0, 1);
+    for (size_t i = 0; i < c1.size(); ++i) EXPECT_NEAR(c1[i], c2[i], 1e-5f) << "tb " << tb;
+  }
 }

@@ -105,4 +105,42 @@ inline RaggedBuckets ragged_buckets(const int* rows, int batch, int full, bool d
   return out;
 }
 
+// The bucket plan of the row counts seen last. The DP trainer passes the same counts to every GEMM
+// of a micro-batch, so a device backend plans (and uploads the plan's client order) once per
+// micro-batch: plan() returns the cached buckets while the counts (clamped to [0, full]), full and
+// drop_empty are unchanged, and sets *fresh when it had to plan anew.
+class RaggedPlanCache {
+ public:
+  const RaggedBuckets& plan(const int* rows, int batch, int full, bool drop_empty, bool* fresh) {
+    full = std::max(full, 0);
+    bool same = full_ == full && drop_empty_ == drop_empty && rows_.size() == size_t(batch);
+    for (int i = 0; same && i < batch; ++i) same = rows_[i] == std::clamp(rows[i], 0, full);
+    *fresh = !same;
+    if (same) return buckets_;
+    rows_.resize(size_t(batch));
+    for (int i = 0; i < batch; ++i) rows_[i] = std::clamp(rows[i], 0, full);
+    full_ = full;
+    drop_empty_ = drop_empty;
+    buckets_ = ragged_buckets(rows_.data(), batch, full, drop_empty);
+    return buckets_;
+  }
+
+ private:
+  std::vector<int> rows_;
+  int full_ = -1;
+  bool drop_empty_ = false;
+  RaggedBuckets buckets_;
+};
+
+// Whether a batched row-major GEMM (Backend::gemm_batched's arguments) reads one B for all batches
+// (stride_b = 0) while its A_b and C_b are consecutive row blocks of one matrix each: then
+// C = op(A) op(B) over all m * batch rows is one large GEMM, the same products (a round's first
+// local step, where every client still holds the global weights). op(A) must be A itself: the
+// rows of a transposed A_b are not consecutive.
+inline bool stacked_over_shared_b(bool trans_a, int m, int lda, int64_t stride_a, int64_t stride_b,
+                                  int ldc, int64_t stride_c, int batch) {
+  return !trans_a && stride_b == 0 && batch > 1 && m > 0 && stride_a == int64_t(m) * lda &&
+         stride_c == int64_t(m) * ldc && int64_t(m) * batch <= int64_t(INT32_MAX);
+}
+
 }  // namespace fedsim
