@@ -46,6 +46,10 @@ constexpr const char* kGemmBatched[4] = {"gemm_batched NN", "gemm_batched NT", "
                                          "gemm_batched TT"};
 constexpr const char* kGemmRagged[4] = {"gemm_ragged NN", "gemm_ragged NT", "gemm_ragged TN",
                                         "gemm_ragged TT"};
+constexpr const char* kGemmWeightGrad = "gemm_tn_small_k";
+// The weight-gradient kernel (kernels_weight_grad.cu) takes inner dimensions up to this: a local
+// batch; larger ones are compute-bound and go to cuBLAS.
+constexpr int kSmallK = 256;
 constexpr const char* kGemmShared[4] = {"gemm_shared NN", "gemm_shared NT", "gemm_shared TN",
                                         "gemm_shared TT"};
 
@@ -185,6 +189,7 @@ CudaBackend::CudaBackend() {
   scratch(scratch_f64_, kScratchEntries * sizeof(double));
   scratch(scratch_ptr_, 3 * kScratchEntries * sizeof(void*));
   scratch(plan_order_, kScratchEntries * sizeof(int));
+  scratch(rows_dev_, kScratchEntries * sizeof(int));
 
   cublasHandle_t handle = nullptr;
   CUBLAS_CHECK_THROW(cublasCreate(&handle));
@@ -381,9 +386,25 @@ void CudaBackend::gemm_batched(bool trans_a,
     after_op(gemm_name(kGemmShared, trans_a, trans_b));
     return;
   }
+  if (experimental_ && trans_a && !trans_b && k <= kSmallK) {  // a weight gradient
+    cuda::gemm_tn_small_k(m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc,
+                          stride_c, batch, nullptr, stream_.get());
+    after_op(kGemmWeightGrad);
+    return;
+  }
   cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m, n, k, alpha, a, lda,
                              stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch);
   after_op(gemm_name(kGemmBatched, trans_a, trans_b));
+}
+
+const int* CudaBackend::rows_on_device(const int* rows_host, int batch) {
+  if (rows_sent_.size() != size_t(batch) ||
+      !std::equal(rows_sent_.begin(), rows_sent_.end(), rows_host)) {
+    rows_sent_.assign(rows_host, rows_host + batch);
+    // queued after the kernels that read the previous counts
+    upload(scratch(rows_dev_, size_t(batch) * sizeof(int)), rows_host, size_t(batch) * sizeof(int));
+  }
+  return static_cast<const int*>(rows_dev_.mem.get());
 }
 
 const RaggedBuckets& CudaBackend::ragged_plan(const int* rows_host,
@@ -432,6 +453,12 @@ void CudaBackend::gemm_ragged(Ragged which,
     cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m * batch, n, k,
                                alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
     after_op(gemm_name(kGemmShared, trans_a, trans_b));
+    return;
+  }
+  if (experimental_ && !ragged_m && trans_a && !trans_b && k <= kSmallK) {  // DP's weight gradient
+    cuda::gemm_tn_small_k(m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc,
+                          stride_c, batch, rows_on_device(rows_host, batch), stream_.get());
+    after_op(kGemmWeightGrad);
     return;
   }
   RaggedBuckets fresh;

@@ -234,6 +234,10 @@ class CudaBackend final : public Backend {
   // pointer arrays with a kernel, instead of building and uploading them on the host.
   const RaggedBuckets& ragged_plan(const int* rows_host, int batch, int full, bool drop_empty);
   RaggedPlanCache plan_;
+  // The row counts on the device for the weight-gradient kernel's ragged K (experimental):
+  // uploaded only when they differ from the last ones sent.
+  const int* rows_on_device(const int* rows_host, int batch);
+  std::vector<int> rows_sent_;
 
   std::string device_;
   size_t chunk_bytes_ = 0;
@@ -246,7 +250,7 @@ class CudaBackend final : public Backend {
   // it and the kernels use, then the stream.
   std::unique_ptr<CUstream_st, StreamDeleter> stream_;
   DeviceMemory cublas_workspace_;
-  Scratch scratch_f32_, scratch_u32_, scratch_f64_, scratch_ptr_, plan_order_;
+  Scratch scratch_f32_, scratch_u32_, scratch_f64_, scratch_ptr_, plan_order_, rows_dev_;
   std::vector<const float*> ptr_host_;  // gemm_ragged's pointer arrays, before staging
   std::unique_ptr<cublasContext, CublasDeleter> cublas_;
 };

@@ -9,6 +9,7 @@
 //                       bias_grad, softmax_eval
 //   kernels_dp.cu       ghost_sqnorm, clip_factors, scale_rows, add_noise_and_scale, noisy_sgd_step
 //   kernels_updates.cu  sgd_update, row_sqnorms, weighted_row_sum, server_update
+//   kernels_weight_grad.cu  gemm_tn_small_k (the weight-gradient GEMM; experimental)
 // Every pointer is device memory. Shapes are in the comments of backend.h and above each kernel.
 // Every kernel file is compiled with -fmad=false: nvcc may not fuse a*b+c into one FMA, so the
 // per-element arithmetic rounds exactly like the CPU twin's (built for x86-64 without FMA).
@@ -164,5 +165,27 @@ void add_philox_masks(uint32_t* acc,
                       const uint32_t* subtract,
                       int count,
                       cudaStream_t s);
+
+// ---- kernels_weight_grad.cu -----------------------------------------------------------------
+// For z < batch: C_z = beta C_z + alpha A_z^T B_z over rows [0, k_z) of A_z [k, m] and B_z [k, n]
+// (row-major, X_z = x + z * stride_x), k_z = rows_dev ? clamp(rows_dev[z], 0, k) : k; beta == 0
+// does not read C. For small k (a local batch); rows_dev: device [batch] or null.
+void gemm_tn_small_k(int m,
+                     int n,
+                     int k,
+                     float alpha,
+                     const float* a,
+                     int lda,
+                     int64_t stride_a,
+                     const float* b,
+                     int ldb,
+                     int64_t stride_b,
+                     float beta,
+                     float* c,
+                     int ldc,
+                     int64_t stride_c,
+                     int batch,
+                     const int* rows_dev,
+                     cudaStream_t s);
 
 }  // namespace fedsim::cuda

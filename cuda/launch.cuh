@@ -23,6 +23,11 @@ inline dim3 grid_rows_cols(int64_t rows, int64_t cols, int threads = kThreads) {
   return dim3(blocks_for(cols, threads), unsigned(rows < kMaxBlocksY ? rows : kMaxBlocksY), 1);
 }
 
+// Launches `kernel` with (grid, block) on `stream`, no dynamic shared memory; the arguments follow:
+// FEDSIM_LAUNCH(k, grid, block, s)(args...). A macro so that the host emulation of the kernels
+// (tests/cuda_emulation/: the same source run by threads on a CPU) can launch them too.
+#define FEDSIM_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+
 // Grid-stride indices: the first index of this thread and the stride, in 64 bits.
 __device__ inline int64_t thread_index_x() {
   return int64_t(blockIdx.x) * blockDim.x + threadIdx.x;

@@ -26,6 +26,7 @@
 // suite against a second CPU backend instead, to check the suite itself where there is no GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +35,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/backend/backend.h"
@@ -238,18 +240,56 @@ TEST_F(Conformance, GemmBatchedAllTransposesAndShapes) {
 }
 
 TEST_F(Conformance, GemmWithEmptyInnerDimensionScalesC) {
-  for (float beta : {0.0f, 0.5f}) {
-    auto [ref, got] = on_both([&](Backend& be) {
-      auto a = put(be, uniform(8, 1)), b = put(be, uniform(8, 2));
-      std::vector<float> c0 = uniform(3 * 4 * 5, 3);
-      c0[0] = beta == 0.0f ? kNaN : c0[0];  // beta = 0 must not read C
-      auto c = put(be, c0);
-      be.gemm_batched(false, false, 4, 5, 0, 1.0f, a.get(), 1, 0, b.get(), 5, 0, beta, c.get(), 5,
-                      20, 3);
-      return get(c);
-    });
-    EXPECT_TRUE(close_enough(got, ref, kExact)) << "beta " << beta;
-  }
+  for (bool ta : {false, true})  // ta: the weight-gradient shape (A stored [k, m])
+    for (float beta : {0.0f, 0.5f}) {
+      auto [ref, got] = on_both([&](Backend& be) {
+        auto a = put(be, uniform(8, 1)), b = put(be, uniform(8, 2));
+        std::vector<float> c0 = uniform(3 * 4 * 5, 3);
+        c0[0] = beta == 0.0f ? kNaN : c0[0];  // beta = 0 must not read C
+        auto c = put(be, c0);
+        be.gemm_batched(ta, false, 4, 5, 0, 1.0f, a.get(), ta ? 4 : 1, 0, b.get(), 5, 0, beta,
+                        c.get(), 5, 20, 3);
+        return get(c);
+      });
+      EXPECT_TRUE(close_enough(got, ref, kExact)) << "ta " << ta << " beta " << beta;
+    }
+}
+
+// The weight-gradient GEMM at a training step's shapes, C_k = beta C_k + alpha dZ_k^T A_k, with
+// tiles cut at the edges (70 x 33) and whole (256 x 128), inner dimensions of one and several
+// chunks, batched and ragged (clients with no rows: C_k = beta C_k), beta = 0 over a NaN in C.
+TEST_F(Conformance, GemmWeightGradientShapes) {
+  const int K = 23;
+  for (const auto& [m, n, kk] :
+       {std::tuple{70, 33, 32}, {256, 128, 32}, {2, 256, 40}, {65, 64, 97}})
+    for (bool ragged : {false, true})
+      for (float beta : {0.0f, 1.0f}) {
+        std::vector<int> rows(K);
+        for (int k = 0; k < K; ++k) rows[k] = (k * 11) % (kk + 1);  // 0 .. kk, client 0 empty
+        auto [ref, got] = on_both([&](Backend& be) {
+          auto a = put(be, uniform(size_t(K) * kk * m, 1));  // dZ_k [kk, m]
+          auto b = put(be, uniform(size_t(K) * kk * n, 2));  // A_k [kk, n]
+          std::vector<float> c0 = uniform(size_t(K) * m * n, 3);
+          if (beta == 0.0f) c0[5] = kNaN;
+          auto c = put(be, c0);
+          if (ragged) {
+            std::vector<float> az = get(a);  // the ragged K operands: padding rows zero
+            for (int k = 0; k < K; ++k)
+              for (int r = rows[k]; r < kk; ++r)
+                for (int i = 0; i < m; ++i) az[(size_t(k) * kk + r) * m + i] = 0.0f;
+            a = put(be, az);
+            be.gemm_ragged(Backend::Ragged::K, rows.data(), true, false, m, n, kk, -0.5f, a.get(),
+                           m, int64_t(kk) * m, b.get(), n, int64_t(kk) * n, beta, c.get(), n,
+                           int64_t(m) * n, K);
+          } else {
+            be.gemm_batched(true, false, m, n, kk, -0.5f, a.get(), m, int64_t(kk) * m, b.get(), n,
+                            int64_t(kk) * n, beta, c.get(), n, int64_t(m) * n, K);
+          }
+          return get(c);
+        });
+        EXPECT_TRUE(close_enough(got, ref, gemm_tol(kk)))
+            << m << "x" << n << " k " << kk << " ragged " << ragged << " beta " << beta;
+      }
 }
 
 // A round's first local step reads one weight matrix for all clients (stride 0) over stacked

@@ -1,0 +1,53 @@
+// Host emulation shim of cuda/launch.cuh (see cuda_check.cuh here): the same constants, and
+// FEDSIM_LAUNCH running the grid's blocks one after another, each on blockDim's threads.
+#pragma once
+
+#include <thread>
+#include <vector>
+
+#include "cuda/cuda_check.cuh"
+
+namespace fedsim::cuda {
+
+constexpr int kThreads = 256;
+constexpr int64_t kMaxBlocksX = 65535;
+constexpr int64_t kMaxBlocksY = 65535;
+
+inline int64_t thread_index_x() {
+  return int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+inline int64_t thread_stride_x() {
+  return int64_t(gridDim.x) * blockDim.x;
+}
+
+// Every thread of the block walks the grid's blocks in the same order; a barrier after each block
+// keeps them together, so __shared__ (static) memory belongs to one block at a time.
+template <typename Kernel>
+auto emulated_launch(Kernel kernel, dim3 grid, dim3 block) {
+  return [=](auto... args) {
+    gridDim = grid;
+    blockDim = block;
+    const unsigned threads = block.x * block.y * block.z;
+    std::barrier<> barrier(threads);
+    emulated_block_barrier = &barrier;
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&, t] {
+        threadIdx = dim3(t % block.x, t / block.x % block.y, t / (block.x * block.y));
+        for (unsigned z = 0; z < grid.z; ++z)
+          for (unsigned y = 0; y < grid.y; ++y)
+            for (unsigned x = 0; x < grid.x; ++x) {
+              blockIdx = dim3(x, y, z);
+              kernel(args...);
+              barrier.arrive_and_wait();
+            }
+      });
+    for (auto& th : pool) th.join();
+    emulated_block_barrier = nullptr;
+  };
+}
+
+}  // namespace fedsim::cuda
+
+#define FEDSIM_LAUNCH(kernel, grid, block, stream) \
+  ((void)(stream), emulated_launch(kernel, grid, block))
