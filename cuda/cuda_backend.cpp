@@ -208,9 +208,12 @@ CudaBackend::CudaBackend() {
 
   const char* sync = std::getenv("FEDSIM_CUDA_SYNC");
   sync_every_op_ = sync && *sync && std::strcmp(sync, "0") != 0;
-  const char* experimental = std::getenv("FEDSIM_CUDA_EXPERIMENTAL");
-  experimental_ = experimental && *experimental && std::strcmp(experimental, "0") != 0;
-  if (experimental_) {
+  try {
+    experimental_ = parse_cuda_experimental(std::getenv("FEDSIM_CUDA_EXPERIMENTAL"));
+  } catch (const std::invalid_argument& e) {
+    throw BackendError(std::string("backend 'cuda': ") + e.what());
+  }
+  if (experimental_.pinned) {
     auto ring = std::unique_ptr<PinnedRing, PinnedRingDeleter>(new PinnedRing);
     CUDA_CHECK_THROW(cudaHostAlloc(&ring->base, PinnedRing::kSlots * PinnedRing::kSlotBytes,
                                    cudaHostAllocDefault));
@@ -379,14 +382,15 @@ void CudaBackend::gemm_batched(bool trans_a,
                                int ldc,
                                int64_t stride_c,
                                int batch) {
-  if (experimental_ && stacked_over_shared_b(trans_a, m, lda, stride_a, stride_b, ldc, stride_c,
-                                             batch)) {  // one GEMM over all rows
+  if (experimental_.shared_weights &&
+      stacked_over_shared_b(trans_a, m, lda, stride_a, stride_b, ldc, stride_c,
+                            batch)) {  // one GEMM over all rows
     cuda::gemm_strided_batched(cublas_.get(), stream_.get(), trans_a, trans_b, m * batch, n, k,
                                alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
     after_op(gemm_name(kGemmShared, trans_a, trans_b));
     return;
   }
-  if (experimental_ && trans_a && !trans_b && k <= kSmallK) {  // a weight gradient
+  if (experimental_.weight_grad && trans_a && !trans_b && k <= kSmallK) {  // a weight gradient
     cuda::gemm_tn_small_k(m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc,
                           stride_c, batch, nullptr, stream_.get());
     after_op(kGemmWeightGrad);
@@ -446,7 +450,7 @@ void CudaBackend::gemm_ragged(Ragged which,
                               int batch) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   const bool ragged_m = which == Ragged::M;
-  if (experimental_ && ragged_m &&
+  if (experimental_.shared_weights && ragged_m &&
       stacked_over_shared_b(trans_a, m, lda, stride_a, stride_b, ldc, stride_c, batch)) {
     // One GEMM over every client's padded rows (rows past m_b are unspecified): more rows than the
     // buckets compute, but one large GEMM instead of several small batched ones.
@@ -455,16 +459,19 @@ void CudaBackend::gemm_ragged(Ragged which,
     after_op(gemm_name(kGemmShared, trans_a, trans_b));
     return;
   }
-  if (experimental_ && !ragged_m && trans_a && !trans_b && k <= kSmallK) {  // DP's weight gradient
+  if (experimental_.weight_grad && !ragged_m && trans_a && !trans_b &&
+      k <= kSmallK) {  // DP's weight gradient
     cuda::gemm_tn_small_k(m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc,
                           stride_c, batch, rows_on_device(rows_host, batch), stream_.get());
     after_op(kGemmWeightGrad);
     return;
   }
   RaggedBuckets fresh;
-  if (!experimental_) fresh = ragged_buckets(rows_host, batch, ragged_m ? m : k, ragged_m);
-  const RaggedBuckets& rb =
-      experimental_ ? ragged_plan(rows_host, batch, ragged_m ? m : k, ragged_m) : fresh;
+  if (!experimental_.ragged_plans)
+    fresh = ragged_buckets(rows_host, batch, ragged_m ? m : k, ragged_m);
+  const RaggedBuckets& rb = experimental_.ragged_plans
+                                ? ragged_plan(rows_host, batch, ragged_m ? m : k, ragged_m)
+                                : fresh;
   if (rb.buckets() == 0) {  // ragged M with no rows anywhere: nothing to compute
     after_op(gemm_name(kGemmRagged, trans_a, trans_b));
     return;
@@ -485,7 +492,7 @@ void CudaBackend::gemm_ragged(Ragged which,
   const int total = int(rb.order.size());
   const size_t bytes = size_t(3) * total * sizeof(const float*);
   auto* dev = static_cast<const float**>(scratch(scratch_ptr_, bytes));
-  if (experimental_) {
+  if (experimental_.ragged_plans) {
     cuda::ragged_pointers(dev, static_cast<const int*>(plan_order_.mem.get()), total, a, stride_a,
                           b, stride_b, c, stride_c, stream_.get());
   } else {

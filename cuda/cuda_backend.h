@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/experimental.h"
 #include "sim/backend/backend.h"
 #include "sim/backend/ragged_buckets.h"
 
@@ -32,9 +33,9 @@ class CudaBackend final : public Backend {
   std::string name() const override { return "cuda"; }
   std::string device() const override { return device_; }  // "<GPU>, <N> GiB, CUDA <x.y>"
   size_t chunk_bytes() const override { return chunk_bytes_; }
-  // With FEDSIM_CUDA_EXPERIMENTAL=1 only: a batched GEMM over one shared B and stacked rows of A
-  // and C runs as one large GEMM (see gemm_batched).
-  bool prefers_shared_weights() const override { return experimental_; }
+  // With FEDSIM_CUDA_EXPERIMENTAL's shared_weights only: a batched GEMM over one shared B and
+  // stacked rows of A and C runs as one large GEMM (see gemm_batched).
+  bool prefers_shared_weights() const override { return experimental_.shared_weights; }
 
   void* alloc_bytes(size_t bytes) override;
   void free_bytes(void* p) noexcept override;
@@ -242,10 +243,9 @@ class CudaBackend final : public Backend {
   std::string device_;
   size_t chunk_bytes_ = 0;
   bool sync_every_op_ = false;
-  // FEDSIM_CUDA_EXPERIMENTAL=1: the paths not yet verified on a GPU (pinned staging, one GEMM
-  // over shared weights, ragged plans and device-built pointer arrays); tools/gpu-check.sh runs
-  // the conformance suite and the benchmark with and without them.
-  bool experimental_ = false;
+  // FEDSIM_CUDA_EXPERIMENTAL: the paths not yet verified on a GPU (cuda/experimental.h);
+  // tools/gpu-check.sh runs the conformance suite and the benchmark with and without them.
+  CudaExperimental experimental_;
   // Declaration order = reverse destruction order: the cuBLAS handle goes first, then the memory
   // it and the kernels use, then the stream.
   std::unique_ptr<CUstream_st, StreamDeleter> stream_;

@@ -13,9 +13,11 @@
 #   bench_cuda   SGEMM peak, batched GEMMs, local-training GFLOP/s, DP-SGD overhead, target round
 #                on CUDA and on this machine's CPU backend (the speed-up)
 #   conformance_experimental, bench_cuda_experimental, profile_experimental, memcheck_experimental
-#                the same with FEDSIM_CUDA_EXPERIMENTAL=1 (the paths not yet verified on a GPU:
-#                pinned upload slots, one GEMM over the shared first-step weights, ragged plans with
-#                device-built pointer arrays; off by default until this shows them correct and faster)
+#                the same with FEDSIM_CUDA_EXPERIMENTAL=1 (the paths not yet verified on a GPU,
+#                cuda/experimental.h: pinned upload slots, one GEMM over the shared first-step
+#                weights, ragged plans with device-built pointer arrays, the weight-gradient kernel;
+#                off by default until this shows them correct and faster)
+#   profile_each the profile's best rounds with one experimental path at a time
 #   profile      bench_cuda --profile: the per-op GPU time tables of a non-private and a DP round
 #   memcheck     compute-sanitizer --tool memcheck over the conformance op tests
 #   racecheck    compute-sanitizer --tool racecheck over the kernels with shared memory / shuffles
@@ -121,6 +123,11 @@ step bench_cuda_experimental 150 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) -
 # Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
 step profile 90 "$(BIN bench_cuda) --profile"
 step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
+# Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
+# helps, which does not).
+step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad; do
+  echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
+  grep -E 'best round|FAILED|rror'; done"
 
 # ---- compute-sanitizer --------------------------------------------------------------------------
 CS=$(command -v compute-sanitizer || true)
@@ -235,6 +242,12 @@ fi
   echo
   echo '```'
   grep -vE '^RESULT ' "$OUT/profile_experimental.log" 2>/dev/null | head -70
+  echo '```'
+  echo
+  echo "## profile, one experimental path at a time"
+  echo
+  echo '```'
+  cat "$OUT/profile_each.log" 2>/dev/null | head -30
   echo '```'
   echo
   if [ -f "$OUT/peers-gpu.json" ]; then
