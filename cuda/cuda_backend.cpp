@@ -630,6 +630,34 @@ void CudaBackend::noisy_sgd_step(float* params,
   after_op("noisy_sgd_step");
 }
 
+void CudaBackend::noisy_layer_step(const int* rows_host,
+                                   int K,
+                                   int B,
+                                   int out,
+                                   int in,
+                                   const float* dz,
+                                   const float* a,
+                                   float* params,
+                                   int64_t param_stride,
+                                   int64_t w_offset,
+                                   int64_t b_offset,
+                                   float stddev,
+                                   const float* lr_scale_host,
+                                   uint64_t seed,
+                                   uint32_t purpose,
+                                   uint32_t round,
+                                   const uint32_t* client_ids_host,
+                                   uint32_t step) {
+  if (K <= 0 || out <= 0 || in <= 0) return;
+  const int* rows = rows_on_device(rows_host, K);
+  const float* lr_scale = stage(scratch_f32_, lr_scale_host, size_t(K));
+  const uint32_t* ids = stage(scratch_u32_, client_ids_host, size_t(K));
+  cuda::noisy_layer_step(rows, K, B, out, in, dz, a, params, param_stride, w_offset, b_offset,
+                         stddev, lr_scale, noise_key(seed, purpose), round, ids, step,
+                         stream_.get());
+  after_op("noisy_layer_step");
+}
+
 // ---- client updates ---------------------------------------------------------------------------
 
 void CudaBackend::sgd_update(float* params,

@@ -140,6 +140,26 @@ class CudaBackend final : public Backend {
                            uint32_t round,
                            const uint32_t* client_ids_host,
                            uint32_t step) override;
+  void noisy_layer_step(const int* rows_host,
+                        int K,
+                        int B,
+                        int out,
+                        int in,
+                        const float* dz,
+                        const float* a,
+                        float* params,
+                        int64_t param_stride,
+                        int64_t w_offset,
+                        int64_t b_offset,
+                        float stddev,
+                        const float* lr_scale_host,
+                        uint64_t seed,
+                        uint32_t purpose,
+                        uint32_t round,
+                        const uint32_t* client_ids_host,
+                        uint32_t step) override;
+  // FEDSIM_CUDA_EXPERIMENTAL's fused_noise only (kernels_weight_grad.cu).
+  bool prefers_noisy_layer_step() const override { return experimental_.fused_noise; }
   void noisy_sgd_step(float* params,
                       const float* grad,
                       int K,

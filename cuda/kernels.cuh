@@ -9,7 +9,8 @@
 //                       bias_grad, softmax_eval
 //   kernels_dp.cu       ghost_sqnorm, clip_factors, scale_rows, add_noise_and_scale, noisy_sgd_step
 //   kernels_updates.cu  sgd_update, row_sqnorms, weighted_row_sum, server_update
-//   kernels_weight_grad.cu  gemm_tn_small_k (the weight-gradient GEMM; experimental)
+//   kernels_weight_grad.cu  gemm_tn_small_k (the weight-gradient GEMM), noisy_layer_step
+//                       (DP-SGD's fused layer step); experimental
 // Every pointer is device memory. Shapes are in the comments of backend.h and above each kernel.
 // Every kernel file is compiled with -fmad=false: nvcc may not fuse a*b+c into one FMA, so the
 // per-element arithmetic rounds exactly like the CPU twin's (built for x86-64 without FMA).
@@ -187,5 +188,24 @@ void gemm_tn_small_k(int m,
                      int batch,
                      const int* rows_dev,
                      cudaStream_t s);
+// Backend::noisy_layer_step; rows, lr_scale, client_ids: device [K].
+void noisy_layer_step(const int* rows_dev,
+                      int K,
+                      int B,
+                      int out,
+                      int in,
+                      const float* dz,
+                      const float* a,
+                      float* params,
+                      int64_t param_stride,
+                      int64_t w_offset,
+                      int64_t b_offset,
+                      float stddev,
+                      const float* lr_scale,
+                      NoiseKey key,
+                      uint32_t round,
+                      const uint32_t* client_ids,
+                      uint32_t step,
+                      cudaStream_t s);
 
 }  // namespace fedsim::cuda

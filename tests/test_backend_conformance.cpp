@@ -656,6 +656,34 @@ TEST_F(Conformance, NoiseIsBitIdenticalToGaussianAt) {
   }
 }
 
+// DP-SGD's fused layer step (the CUDA backend's experimental fused_noise path; the CPU twin is the
+// reference): a layer in the middle of the parameter row, noise aligned and not, ragged batches
+// with an empty client.
+TEST_F(Conformance, NoisyLayerStep) {
+  const int K = 6, B = 16;
+  const std::vector<int> rows = {16, 0, 3, 9, 1, 16};
+  const std::vector<float> lr_scale = {0.1f, 0.2f, 0.05f, 1.0f, 0.3f, 0.02f};
+  const std::vector<uint32_t> ids = {0u, 42u, 0xFFFFFFFFu, 123456u, 7u, 99u};
+  for (const auto& [out, in, w_offset] :
+       {std::tuple{70, 33, int64_t(7)}, {256, 128, int64_t(33024)}, {2, 256, int64_t(12)}}) {
+    const int64_t b_offset = w_offset + int64_t(out) * in, stride = b_offset + out + 5;
+    std::vector<float> dz = uniform(size_t(K) * B * out, 1);
+    for (int k = 0; k < K; ++k)
+      for (int r = rows[k]; r < B; ++r)
+        for (int i = 0; i < out; ++i) dz[(size_t(k) * B + r) * out + i] = 0.0f;
+    auto [ref, got] = on_both([&](Backend& be) {
+      auto d = put(be, dz);
+      auto a = put(be, uniform(size_t(K) * B * in, 2));
+      auto w = put(be, uniform(size_t(K) * stride, 3));
+      be.noisy_layer_step(rows.data(), K, B, out, in, d.get(), a.get(), w.get(), stride, w_offset,
+                          b_offset, 0.9f, lr_scale.data(), kSeed, kNoiseDpSgd, kRound, ids.data(),
+                          kStep);
+      return get(w);
+    });
+    EXPECT_TRUE(close_enough(got, ref, gemm_tol(B))) << out << "x" << in << " at " << w_offset;
+  }
+}
+
 TEST_F(Conformance, AddNoiseAndScaleAndNoisySgdStep) {
   const NoiseKey key = noise_key(kSeed, kNoiseServer);
   for (int K : {1, 4})

@@ -4,7 +4,8 @@
 // barriers and BLAS semantics on any machine, before (and besides) tools/gpu-check.sh runs it on a
 // GPU; it says nothing about speed or the device compiler.
 //
-// Kernels covered: kernels_weight_grad.cu (gemm_tn_small_k, FEDSIM_CUDA_EXPERIMENTAL=1).
+// Kernels covered: kernels_weight_grad.cu (gemm_tn_small_k and noisy_layer_step, the
+// FEDSIM_CUDA_EXPERIMENTAL paths weight_grad and fused_noise).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "cuda/kernels_weight_grad.cu"
+#include "sim/backend/cpu_backend.h"
 
 namespace {
 
@@ -79,5 +81,57 @@ TEST(CudaEmulation, WeightGradientKernelMatchesTheReference) {
                         << ": [" << i << "] got " << out[i] << " want " << want[i];
     }
     EXPECT_EQ(bad, 0) << "m " << c.m << " n " << c.n << " k " << c.k;
+  }
+}
+
+// DP-SGD's fused layer step against the CPU backend's noisy_layer_step (the reference of the
+// Backend op): weights and biases of a layer in the middle of the parameter row, ragged batches
+// with an empty client, the noise aligned (one Philox block per 4 columns) and not (odd offsets).
+TEST(CudaEmulation, NoisyLayerStepMatchesTheCpuBackend) {
+  std::mt19937 gen(2);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  struct Layer {
+    int out, in;
+    int64_t w_offset;
+  };
+  for (const Layer& l : {Layer{70, 33, 7}, Layer{64, 128, 1024}, Layer{2, 40, 12}}) {
+    const int K = 5, B = 12;
+    const int64_t b_offset = l.w_offset + int64_t(l.out) * l.in;
+    const int64_t stride = b_offset + l.out + 9;  // the parameter row, with more after the layer
+    std::vector<float> dz(size_t(K) * B * l.out), a(size_t(K) * B * l.in),
+        params(size_t(K) * stride);
+    for (auto& v : dz) v = u(gen);
+    for (auto& v : a) v = u(gen);
+    for (auto& v : params) v = u(gen);
+    const std::vector<int> rows = {12, 0, 5, 1, 7};
+    for (int k = 0; k < K; ++k)  // padding rows of dZ are zero (clip factor 0), as in training
+      for (int r = rows[k]; r < B; ++r)
+        for (int i = 0; i < l.out; ++i) dz[(size_t(k) * B + r) * l.out + i] = 0.0f;
+    const std::vector<float> lr_scale = {0.1f, 0.2f, 0.05f, 1.0f, 0.3f};
+    const std::vector<uint32_t> ids = {11, 4, 900, 7, 3};
+    const float stddev = 0.8f;
+    const uint64_t seed = 42;
+    const uint32_t purpose = 3, round = 2, step = 5;
+
+    std::vector<float> want = params;
+    fedsim::CpuBackend cpu;
+    cpu.noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), a.data(), want.data(), stride,
+                         l.w_offset, b_offset, stddev, lr_scale.data(), seed, purpose, round,
+                         ids.data(), step);
+    std::vector<float> got = params;
+    fedsim::cuda::noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), a.data(), got.data(),
+                                   stride, l.w_offset, b_offset, stddev, lr_scale.data(),
+                                   fedsim::noise_key(seed, purpose), round, ids.data(), step,
+                                   nullptr);
+    int bad = 0, changed = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      changed += want[i] != params[i];
+      if (!(std::fabs(got[i] - want[i]) <= 1e-5f + 1e-5f * std::fabs(want[i])))
+        if (bad++ < 3)
+          ADD_FAILURE() << "layer " << l.out << "x" << l.in << " at " << l.w_offset << ": [" << i
+                        << "] got " << got[i] << " want " << want[i];
+    }
+    EXPECT_EQ(bad, 0);
+    EXPECT_EQ(changed, K * (l.out * l.in + l.out)) << "every weight and bias moves, nothing else";
   }
 }

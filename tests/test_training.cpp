@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <random>
@@ -301,6 +302,31 @@ TEST(Training, SharedFirstStepWeightsGiveTheSameBits) {
       ASSERT_TRUE(shared.prefers_shared_weights());
       EXPECT_EQ(train_chunk(shared, momentum, dp_rows), train_chunk(copies, momentum, dp_rows))
           << "momentum " << momentum << ", micro-batch rows " << dp_rows << ", tiles " << tiles;
+    }
+  omp_set_num_threads(omp_get_num_procs());
+}
+
+// A backend that prefers noisy_layer_step gets DP-SGD's noise and update inside the clipped sum,
+// layer by layer (plain SGD, one micro-batch), instead of a gradient row and noisy_sgd_step: the
+// same values up to rounding (the fused reference draws its noise with scalar code, the row
+// path with SIMD code that the compiler may contract into FMAs), tiled or not; momentum and
+// several micro-batches keep the row path and give the same bits.
+TEST(Training, NoisyLayerStepsGiveTheRowPathsValues) {
+  omp_set_num_threads(2);
+  for (const auto& [momentum, dp_rows] : {std::pair{false, 64}, {true, 64}, {false, 4}})
+    for (bool tiles : {false, true}) {
+      CpuBackend rows(tiles), fused(tiles, false, true);
+      ASSERT_TRUE(fused.prefers_noisy_layer_step());
+      const auto want = train_chunk(rows, momentum, dp_rows);
+      const auto got = train_chunk(fused, momentum, dp_rows);
+      ASSERT_EQ(got.size(), want.size());
+      double worst = 0.0;
+      for (size_t i = 0; i < got.size(); ++i)
+        worst = std::max(worst, std::fabs(got[i] - want[i]) / (1e-3 + std::fabs(want[i])));
+      if (momentum || dp_rows == 4)
+        EXPECT_EQ(worst, 0.0) << "momentum " << momentum << " rows " << dp_rows;
+      else
+        EXPECT_LT(worst, 1e-4) << "tiles " << tiles;
     }
   omp_set_num_threads(omp_get_num_procs());
 }

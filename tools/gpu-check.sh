@@ -15,7 +15,8 @@
 #   conformance_experimental, bench_cuda_experimental, profile_experimental, memcheck_experimental
 #                the same with FEDSIM_CUDA_EXPERIMENTAL=1 (the paths not yet verified on a GPU,
 #                cuda/experimental.h: pinned upload slots, one GEMM over the shared first-step
-#                weights, ragged plans with device-built pointer arrays, the weight-gradient kernel;
+#                weights, ragged plans with device-built pointer arrays, the weight-gradient kernel,
+#                DP-SGD's noisy step fused into it;
 #                off by default until this shows them correct and faster)
 #   profile_each the profile's best rounds with one experimental path at a time
 #   profile      bench_cuda --profile: the per-op GPU time tables of a non-private and a DP round
@@ -125,7 +126,7 @@ step profile 90 "$(BIN bench_cuda) --profile"
 step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
 # Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
 # helps, which does not).
-step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad; do
+step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise "weight_grad,fused_noise,shared_weights"; do
   echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
   grep -E 'best round|FAILED|rror'; done"
 

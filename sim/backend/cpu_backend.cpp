@@ -11,6 +11,7 @@
 #include <cstring>
 #include <exception>
 #include <new>
+#include <vector>
 
 #include "sim/backend/blas_kernels.h"
 #include "sim/backend/cpu_noise.h"
@@ -44,8 +45,10 @@ void parallel_for(int64_t n, F&& body, bool dynamic = false) {
 
 }  // namespace
 
-CpuBackend::CpuBackend(bool client_tiles, bool shared_weights)
-    : client_tiles_(client_tiles), shared_weights_(shared_weights) {
+CpuBackend::CpuBackend(bool client_tiles, bool shared_weights, bool noisy_layer_steps)
+    : client_tiles_(client_tiles),
+      shared_weights_(shared_weights),
+      noisy_layer_steps_(noisy_layer_steps) {
   openblas_set_num_threads(1);
 }
 
@@ -301,6 +304,43 @@ void CpuBackend::noisy_sgd_step(float* params, const float* grad, int K, int64_t
     noise_axpy_row(params + k * P, params + k * P, grad + k * P, P, stddev, -lr_scale_host[k], key,
                    round, client_ids_host[k], step);
   });
+}
+
+// The reference of the fused step: per client, the clipped sum by one GEMM into a scratch tile
+// (the same call as the gradient path's), bias sums in row order (as bias_grad), then each
+// element's noise by gaussian_at. Scalar noise: the SIMD noise_axpy_row always starts at element 0
+// (and may be compiled with FMAs), so this path can differ from noisy_sgd_step by an ulp.
+void CpuBackend::noisy_layer_step(const int* rows_host, int K, int B, int out, int in,
+                                  const float* dz, const float* a, float* params,
+                                  int64_t param_stride, int64_t w_offset, int64_t b_offset,
+                                  float stddev, const float* lr_scale_host, uint64_t seed,
+                                  uint32_t purpose, uint32_t round, const uint32_t* client_ids_host,
+                                  uint32_t step) {
+  const NoiseKey key = noise_key(seed, purpose);
+  parallel_for(
+      K,
+      [&](int64_t z) {
+        thread_local std::vector<float> g;
+        g.assign(size_t(out) * in + out, 0.0f);
+        const int kz = std::clamp(rows_host[z], 0, B);
+        const float* dzz = dz + z * B * out;
+        if (kz > 0)
+          cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, kz, 1.0f, dzz, out,
+                      a + z * B * in, in, 0.0f, g.data(), in);
+        float* bsum = g.data() + size_t(out) * in;
+        for (int r = 0; r < kz; ++r)
+          for (int i = 0; i < out; ++i) bsum[i] += dzz[int64_t(r) * out + i];
+        float* row = params + z * param_stride;
+        const float s = -lr_scale_host[z];
+        const uint32_t client = client_ids_host[z];
+        auto update = [&](int64_t e, float grad) {
+          const float v = s * (grad + stddev * gaussian_at(key, round, client, step, uint64_t(e)));
+          row[e] = row[e] + v;
+        };
+        for (int64_t t = 0; t < int64_t(out) * in; ++t) update(w_offset + t, g[size_t(t)]);
+        for (int i = 0; i < out; ++i) update(b_offset + i, bsum[i]);
+      },
+      true);
 }
 
 void CpuBackend::sgd_update(float* params, const float* grad, float* velocity, const float* global,

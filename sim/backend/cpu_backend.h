@@ -14,9 +14,11 @@ class CpuBackend final : public Backend {
  public:
   // client_tiles = false: for_client_tiles makes one call for all clients, as a device backend
   // does (every op then sweeps the whole chunk); tests and benchmarks compare the two.
-  // shared_weights: prefers_shared_weights() (the CUDA backend's first-step path, run on the CPU
-  // by the tests; no faster here, since a tile holds one client).
-  explicit CpuBackend(bool client_tiles = true, bool shared_weights = false);
+  // shared_weights, noisy_layer_steps: prefers_shared_weights(), prefers_noisy_layer_step() (the
+  // CUDA backend's experimental paths, run on the CPU by the tests; no faster here, where a tile
+  // keeps a client's gradient in cache anyway).
+  explicit CpuBackend(bool client_tiles = true, bool shared_weights = false,
+                      bool noisy_layer_steps = false);
   std::string name() const override { return "cpu"; }
   std::string device() const override;
   size_t chunk_bytes() const override { return size_t(32) << 20; }  // measured: bench_training
@@ -59,6 +61,12 @@ class CpuBackend final : public Backend {
   void noisy_sgd_step(float* params, const float* grad, int K, int64_t P, float stddev,
                       const float* lr_scale_host, uint64_t seed, uint32_t purpose, uint32_t round,
                       const uint32_t* client_ids_host, uint32_t step) override;
+  void noisy_layer_step(const int* rows_host, int K, int B, int out, int in, const float* dz,
+                        const float* a, float* params, int64_t param_stride, int64_t w_offset,
+                        int64_t b_offset, float stddev, const float* lr_scale_host, uint64_t seed,
+                        uint32_t purpose, uint32_t round, const uint32_t* client_ids_host,
+                        uint32_t step) override;
+  bool prefers_noisy_layer_step() const override { return noisy_layer_steps_; }
   void sgd_update(float* params, const float* grad, float* velocity, const float* global,
                   const SgdParams& p, int K, int64_t P) override;
   void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;
@@ -76,6 +84,7 @@ class CpuBackend final : public Backend {
  private:
   bool client_tiles_;
   bool shared_weights_;
+  bool noisy_layer_steps_;
 };
 
 }  // namespace fedsim

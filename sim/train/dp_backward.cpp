@@ -12,7 +12,10 @@ DpBuffers::DpBuffers(Backend& be, const ModelLayout& layout, int64_t rows)
 void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* params,
                           int64_t param_stride, int K, int B, ActivationBuffers& acts,
                           DpBuffers& dp, const float* w, float clip, float* clipped_acc,
-                          float* grad, float beta, const int* rows_host, int k0) {
+                          float* grad, float beta, const int* rows_host, int k0,
+                          const FusedNoisyStep* fused) {
+  if (fused && !rows_host)
+    throw BackendError("clipped_gradient_sum: a fused step needs row counts");
   const int64_t row0 = int64_t(k0) * B;
   const int64_t P = layout.num_params;
   params += k0 * param_stride;
@@ -56,11 +59,19 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
   }
   // 3. Clip factors c_i = w_i min(1, C / ||g_i||)   (Abadi et al. 2016, Alg. 1).
   be.clip_factors(cf, clipped_acc, n2, w, clip, K, Br);
-  // 4. The clipped sum: scale each sample's deltas, then one GEMM per layer.
+  // 4. The clipped sum: scale each sample's deltas, then one GEMM per layer (or, fused, the
+  // layer's noisy SGD step; each layer's deltas were computed with the weights before any update).
   for (int li = 0; li < L; ++li) {
     const DenseLayer& l = layout.layers[li];
     float* dz = dz_of(li);
     be.scale_rows(dz, cf, rows, l.out);
+    if (fused) {
+      be.noisy_layer_step(rows_host, K, B, l.out, l.in, dz, act(li), fused->params + k0 * P, P,
+                          l.w_offset, l.b_offset, fused->stddev, fused->lr_scale_host + k0,
+                          fused->seed, fused->purpose, fused->round, fused->client_ids_host + k0,
+                          fused->step);
+      continue;
+    }
     gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out, act(li), l.in,
          int64_t(B) * l.in, beta, grad + l.w_offset, l.in, P);
     be.bias_grad(grad, P, l.b_offset, dz, K, Br, l.out, 1.0f, beta);

@@ -90,6 +90,11 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
     // Nearly always the step's batches fit the buffers: then a client's whole step (gradient,
     // clipping, noise, update) is one tile, computed while its data is in cache on the CPU.
     const bool one_pass = largest <= B_;
+    // The noise and the update inside the clipped sum, layer by layer, where the backend prefers
+    // it (plain SGD, one micro-batch; clients without rows this step still get noisy_step).
+    const bool fused = plain_sgd && one_pass && be_.prefers_noisy_layer_step();
+    const FusedNoisyStep fused_step{params_.get(), noise_std,       lr_scale.data(), seed_,
+                                    kNoiseDpSgd,   uint32_t(round), uint32_t(s),     ids.data()};
     // Weights read by this step's gradients: at the first step (every client's still equal to the
     // global model, and updated only after all micro-batches) the global model itself where the
     // backend prefers one shared matrix.
@@ -138,9 +143,12 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
                                     w_dev_.get() + r0, scale_dev_.get() + k0, n, Br, C);
           clipped_gradient_sum(be_, layout_, weights, weight_stride, n, Bj, acts_, dp_buf_,
                                w_dev_.get(), dp_->clip, clipped_acc_.get(), grad_.get(),
-                               begin == 0 ? 0.0f : 1.0f, rows_.data(), k0);
+                               begin == 0 ? 0.0f : 1.0f, rows_.data(), k0,
+                               fused ? &fused_step : nullptr);
         }
-        if (one_pass) noisy_step(k0, k1, s);
+        if (one_pass && fused && k1 > std::max(k0, kj1))  // clients without rows: noise alone
+          noisy_step(std::max(k0, kj1), k1, s);
+        if (one_pass && !fused) noisy_step(k0, k1, s);
       });
     }
     if (!one_pass) be_.for_client_tiles(K, [&](int k0, int k1) { noisy_step(k0, k1, s); });
