@@ -12,7 +12,8 @@
 #                (those whose data files are not on the machine are skipped, and say so)
 #   bench_cuda   SGEMM peak, batched GEMMs, local-training GFLOP/s, DP-SGD overhead, target round
 #                on CUDA and on this machine's CPU backend (the speed-up)
-#   conformance_experimental, bench_cuda_experimental, profile_experimental, memcheck_experimental
+#   conformance_experimental, bench_cuda_experimental, profile_experimental, memcheck_experimental,
+#   racecheck_experimental, synccheck_experimental
 #                the same with FEDSIM_CUDA_EXPERIMENTAL=1 (the paths not yet verified on a GPU,
 #                cuda/experimental.h: pinned upload slots, one GEMM over the shared first-step
 #                weights, ragged plans with device-built pointer arrays, the weight-gradient kernel,
@@ -126,7 +127,7 @@ step profile 90 "$(BIN bench_cuda) --profile"
 step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
 # Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
 # helps, which does not).
-step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise "weight_grad,fused_noise,shared_weights"; do
+step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise weight_grad,fused_noise,shared_weights; do
   echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
   grep -E 'best round|FAILED|rror'; done"
 
@@ -142,8 +143,14 @@ if [ -n "$CS" ]; then
   step memcheck_experimental 120 "FEDSIM_CUDA_EXPERIMENTAL=1 $CS --tool memcheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='Conformance.*'"
   step racecheck 60 "$CS --tool racecheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$SYNC_FILTER'"
   step synccheck 40 "$CS --tool synccheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$SYNC_FILTER'"
+  # The experimental kernels with shared memory and barriers (kernels_weight_grad.cu).
+  XSYNC_FILTER='Conformance.GemmWeightGradientShapes:Conformance.NoisyLayerStep'
+  step racecheck_experimental 60 "FEDSIM_CUDA_EXPERIMENTAL=1 $CS --tool racecheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$XSYNC_FILTER'"
+  step synccheck_experimental 40 "FEDSIM_CUDA_EXPERIMENTAL=1 $CS --tool synccheck --error-exitcode 9 $T --gtest_color=no --gtest_filter='$XSYNC_FILTER'"
 else
-  for s in memcheck memcheck_experimental racecheck synccheck; do skip $s "compute-sanitizer not found"; done
+  for s in memcheck memcheck_experimental racecheck synccheck racecheck_experimental synccheck_experimental; do
+    skip $s "compute-sanitizer not found"
+  done
 fi
 
 # ---- the rest -----------------------------------------------------------------------------------
@@ -199,7 +206,7 @@ fi
   echo '```'
   grep -E 'tests passed|tests failed|\(Failed\)|Total Test time' "$OUT/ctest.log" 2>/dev/null | head -30
   echo '```'
-  for s in memcheck memcheck_experimental racecheck synccheck; do
+  for s in memcheck memcheck_experimental racecheck synccheck racecheck_experimental synccheck_experimental; do
     [ -f "$OUT/$s.log" ] || continue
     echo
     echo "## $s"
