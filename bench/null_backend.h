@@ -66,9 +66,9 @@ class NullBackend final : public Backend {
                            const uint32_t*, uint32_t) override {}
   void noisy_sgd_step(float*, const float*, int, int64_t, float, const float*, uint64_t, uint32_t,
                       uint32_t, const uint32_t*, uint32_t) override {}
-  void noisy_layer_step(const int*, int, int, int, int, const float*, const float*, float*, int64_t,
-                        int64_t, int64_t, float, const float*, uint64_t, uint32_t, uint32_t,
-                        const uint32_t*, uint32_t) override {}
+  void noisy_layer_step(const int*, int, int, int, int, const float*, const float*, const float*,
+                        float*, int64_t, int64_t, int64_t, float, const float*, uint64_t, uint32_t,
+                        uint32_t, const uint32_t*, uint32_t) override {}
   void sgd_update(float*, const float*, float*, const float*, const SgdParams&, int,
                   int64_t) override {}
   void broadcast_rows(float*, const float*, int, int64_t) override {}

@@ -636,6 +636,7 @@ void CudaBackend::noisy_layer_step(const int* rows_host,
                                    int out,
                                    int in,
                                    const float* dz,
+                                   const float* row_scale,
                                    const float* a,
                                    float* params,
                                    int64_t param_stride,
@@ -652,8 +653,8 @@ void CudaBackend::noisy_layer_step(const int* rows_host,
   const int* rows = rows_on_device(rows_host, K);
   const float* lr_scale = stage(scratch_f32_, lr_scale_host, size_t(K));
   const uint32_t* ids = stage(scratch_u32_, client_ids_host, size_t(K));
-  cuda::noisy_layer_step(rows, K, B, out, in, dz, a, params, param_stride, w_offset, b_offset,
-                         stddev, lr_scale, noise_key(seed, purpose), round, ids, step,
+  cuda::noisy_layer_step(rows, K, B, out, in, dz, row_scale, a, params, param_stride, w_offset,
+                         b_offset, stddev, lr_scale, noise_key(seed, purpose), round, ids, step,
                          stream_.get());
   after_op("noisy_layer_step");
 }

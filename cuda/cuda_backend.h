@@ -146,6 +146,7 @@ class CudaBackend final : public Backend {
                         int out,
                         int in,
                         const float* dz,
+                        const float* row_scale,
                         const float* a,
                         float* params,
                         int64_t param_stride,

@@ -188,13 +188,15 @@ void gemm_tn_small_k(int m,
                      int batch,
                      const int* rows_dev,
                      cudaStream_t s);
-// Backend::noisy_layer_step; rows, lr_scale, client_ids: device [K].
+// Backend::noisy_layer_step; rows, lr_scale, client_ids: device [K]; row_scale: device [K, B] or
+// null.
 void noisy_layer_step(const int* rows_dev,
                       int K,
                       int B,
                       int out,
                       int in,
                       const float* dz,
+                      const float* row_scale,
                       const float* a,
                       float* params,
                       int64_t param_stride,

@@ -37,6 +37,7 @@ struct NoisyArgs {
   uint32_t round, step;
   int64_t w_offset, b_offset;  // element indices in the client's parameter row
   float* bias;                 // params + b_offset (client z: + z * stride_c)
+  const float* row_scale;      // [batch, k] factors for A's rows (as scale_rows), or null
 };
 
 // The fused step's end, for the block's tile of client z: W + s (G + stddev z) per weight, as
@@ -154,7 +155,12 @@ static __global__ void __launch_bounds__(kSide* kSide) gemm_tn_kernel(int m,
       for (int e = t; e < kChunk * kTile; e += kSide * kSide) {
         const int r = e / kTile, col = e % kTile;
         const bool in_rows = r < rk;
-        stage[r][col] = in_rows && i0 + col < m ? az[int64_t(r0 + r) * lda + i0 + col] : 0.0f;
+        float v = in_rows && i0 + col < m ? az[int64_t(r0 + r) * lda + i0 + col] : 0.0f;
+        if (kNoisy && noisy.row_scale && in_rows) {  // the clip factor, exactly as scale_rows
+          const float f = noisy.row_scale[z * k + r0 + r];
+          v = f == 0.0f ? 0.0f : v * f;
+        }
+        stage[r][col] = v;
         stage[kChunk + r][col] =
             in_rows && j0 + col < n ? bz[int64_t(r0 + r) * ldb + j0 + col] : 0.0f;
       }
@@ -230,6 +236,7 @@ void noisy_layer_step(const int* rows_dev,
                       int out,
                       int in,
                       const float* dz,
+                      const float* row_scale,
                       const float* a,
                       float* params,
                       int64_t param_stride,
@@ -243,8 +250,8 @@ void noisy_layer_step(const int* rows_dev,
                       uint32_t step,
                       cudaStream_t s) {
   if (out <= 0 || in <= 0 || K <= 0) return;
-  const NoisyArgs noisy{stddev,   lr_scale, client_ids,       key, round, step,
-                        w_offset, b_offset, params + b_offset};
+  const NoisyArgs noisy{stddev,   lr_scale, client_ids,        key,      round, step,
+                        w_offset, b_offset, params + b_offset, row_scale};
   // C_z = W_z [out, in] = params + z * param_stride + w_offset; A_z = dZ_z [B, out]; B_z = A_z
   // [B, in].
   FEDSIM_LAUNCH(gemm_tn_kernel<true>, tile_grid(out, in, K), dim3(kSide, kSide), s)

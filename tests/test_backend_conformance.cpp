@@ -671,16 +671,23 @@ TEST_F(Conformance, NoisyLayerStep) {
     for (int k = 0; k < K; ++k)
       for (int r = rows[k]; r < B; ++r)
         for (int i = 0; i < out; ++i) dz[(size_t(k) * B + r) * out + i] = 0.0f;
-    auto [ref, got] = on_both([&](Backend& be) {
-      auto d = put(be, dz);
-      auto a = put(be, uniform(size_t(K) * B * in, 2));
-      auto w = put(be, uniform(size_t(K) * stride, 3));
-      be.noisy_layer_step(rows.data(), K, B, out, in, d.get(), a.get(), w.get(), stride, w_offset,
-                          b_offset, 0.9f, lr_scale.data(), kSeed, kNoiseDpSgd, kRound, ids.data(),
-                          kStep);
-      return get(w);
-    });
-    EXPECT_TRUE(close_enough(got, ref, gemm_tol(B))) << out << "x" << in << " at " << w_offset;
+    std::vector<float> clip = uniform(size_t(K) * B, 4, 0.01f, 1.0f);
+    clip[2 * B + 1] = 0.0f;  // with a NaN in its row: scaled to exactly 0
+    dz[(2 * size_t(B) + 1) * out] = kNaN;
+    for (bool scaled : {true, false}) {
+      auto [ref, got] = on_both([&](Backend& be) {
+        auto d = put(be, dz);
+        auto c = put(be, clip);
+        auto a = put(be, uniform(size_t(K) * B * in, 2));
+        auto w = put(be, uniform(size_t(K) * stride, 3));
+        be.noisy_layer_step(rows.data(), K, B, out, in, d.get(), scaled ? c.get() : nullptr,
+                            a.get(), w.get(), stride, w_offset, b_offset, 0.9f, lr_scale.data(),
+                            kSeed, kNoiseDpSgd, kRound, ids.data(), kStep);
+        return get(w);
+      });
+      EXPECT_TRUE(close_enough(got, ref, gemm_tol(B)))
+          << out << "x" << in << " at " << w_offset << " scaled " << scaled;
+    }
   }
 }
 

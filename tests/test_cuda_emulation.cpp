@@ -107,6 +107,11 @@ TEST(CudaEmulation, NoisyLayerStepMatchesTheCpuBackend) {
     for (int k = 0; k < K; ++k)  // padding rows of dZ are zero (clip factor 0), as in training
       for (int r = rows[k]; r < B; ++r)
         for (int i = 0; i < l.out; ++i) dz[(size_t(k) * B + r) * l.out + i] = 0.0f;
+    // Clip factors in (0, 1], and 0 for a row holding a NaN (scale_rows zeroes it exactly).
+    std::vector<float> clip(size_t(K) * B);
+    for (auto& v : clip) v = 0.5f * (u(gen) + 1.0f) + 1e-3f;
+    clip[2 * B + 1] = 0.0f;
+    dz[(2 * size_t(B) + 1) * l.out] = std::numeric_limits<float>::quiet_NaN();
     const std::vector<float> lr_scale = {0.1f, 0.2f, 0.05f, 1.0f, 0.3f};
     const std::vector<uint32_t> ids = {11, 4, 900, 7, 3};
     const float stddev = 0.8f;
@@ -115,14 +120,14 @@ TEST(CudaEmulation, NoisyLayerStepMatchesTheCpuBackend) {
 
     std::vector<float> want = params;
     fedsim::CpuBackend cpu;
-    cpu.noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), a.data(), want.data(), stride,
-                         l.w_offset, b_offset, stddev, lr_scale.data(), seed, purpose, round,
-                         ids.data(), step);
+    cpu.noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), clip.data(), a.data(),
+                         want.data(), stride, l.w_offset, b_offset, stddev, lr_scale.data(), seed,
+                         purpose, round, ids.data(), step);
     std::vector<float> got = params;
-    fedsim::cuda::noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), a.data(), got.data(),
-                                   stride, l.w_offset, b_offset, stddev, lr_scale.data(),
-                                   fedsim::noise_key(seed, purpose), round, ids.data(), step,
-                                   nullptr);
+    fedsim::cuda::noisy_layer_step(rows.data(), K, B, l.out, l.in, dz.data(), clip.data(), a.data(),
+                                   got.data(), stride, l.w_offset, b_offset, stddev,
+                                   lr_scale.data(), fedsim::noise_key(seed, purpose), round,
+                                   ids.data(), step, nullptr);
     int bad = 0, changed = 0;
     for (size_t i = 0; i < got.size(); ++i) {
       changed += want[i] != params[i];

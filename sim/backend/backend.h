@@ -164,16 +164,18 @@ class Backend {
   //   W_z[i, j] += s_z * (sum_{r < k_z} dz_z[r, i] a_z[r, j] + stddev * n_z(w_offset + i * in + j))
   //   b_z[i]    += s_z * (sum_{r < k_z} dz_z[r, i]             + stddev * n_z(b_offset + i))
   // where W_z = params + z * param_stride + w_offset [out, in], b_z = ... + b_offset [out],
-  // dz_z = dz + z * B * out [B, out] (per-sample deltas, already scaled by the clip factors),
-  // a_z = a + z * B * in [B, in], and n_z(e) = gaussian_at(noise_key(seed, purpose), round,
-  // client_ids_host[z], step, e): what writing the clipped sum into a gradient row and calling
-  // noisy_sgd_step does to these elements, without the gradient's round trip through memory.
+  // dz_z = dz + z * B * out [B, out] (per-sample deltas), each row r first multiplied by
+  // row_scale[z * B + r] exactly as scale_rows does (row_scale: backend memory [K, B], the clip
+  // factors; null: dz is used as it is), a_z = a + z * B * in [B, in], and n_z(e) =
+  // gaussian_at(noise_key(seed, purpose), round, client_ids_host[z], step, e): what scaling the
+  // rows, writing the clipped sum into a gradient row and calling noisy_sgd_step does to these
+  // elements, without the scaled deltas' and the gradient's round trips through memory.
   virtual void noisy_layer_step(const int* rows_host, int K, int B, int out, int in,
-                                const float* dz, const float* a, float* params,
-                                int64_t param_stride, int64_t w_offset, int64_t b_offset,
-                                float stddev, const float* lr_scale_host, uint64_t seed,
-                                uint32_t purpose, uint32_t round, const uint32_t* client_ids_host,
-                                uint32_t step) = 0;
+                                const float* dz, const float* row_scale, const float* a,
+                                float* params, int64_t param_stride, int64_t w_offset,
+                                int64_t b_offset, float stddev, const float* lr_scale_host,
+                                uint64_t seed, uint32_t purpose, uint32_t round,
+                                const uint32_t* client_ids_host, uint32_t step) = 0;
   // Whether the DP trainer should use noisy_layer_step (plain SGD, one micro-batch) instead of a
   // gradient buffer and noisy_sgd_step: a backend whose memory traffic it saves says yes.
   virtual bool prefers_noisy_layer_step() const { return false; }

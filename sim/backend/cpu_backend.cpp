@@ -311,19 +311,28 @@ void CpuBackend::noisy_sgd_step(float* params, const float* grad, int K, int64_t
 // element's noise by gaussian_at. Scalar noise: the SIMD noise_axpy_row always starts at element 0
 // (and may be compiled with FMAs), so this path can differ from noisy_sgd_step by an ulp.
 void CpuBackend::noisy_layer_step(const int* rows_host, int K, int B, int out, int in,
-                                  const float* dz, const float* a, float* params,
-                                  int64_t param_stride, int64_t w_offset, int64_t b_offset,
-                                  float stddev, const float* lr_scale_host, uint64_t seed,
-                                  uint32_t purpose, uint32_t round, const uint32_t* client_ids_host,
-                                  uint32_t step) {
+                                  const float* dz, const float* row_scale, const float* a,
+                                  float* params, int64_t param_stride, int64_t w_offset,
+                                  int64_t b_offset, float stddev, const float* lr_scale_host,
+                                  uint64_t seed, uint32_t purpose, uint32_t round,
+                                  const uint32_t* client_ids_host, uint32_t step) {
   const NoiseKey key = noise_key(seed, purpose);
   parallel_for(
       K,
       [&](int64_t z) {
-        thread_local std::vector<float> g;
+        thread_local std::vector<float> g, scaled;
         g.assign(size_t(out) * in + out, 0.0f);
         const int kz = std::clamp(rows_host[z], 0, B);
         const float* dzz = dz + z * B * out;
+        if (row_scale) {  // the rows scaled as scale_rows does
+          scaled.resize(size_t(kz) * out);
+          for (int r = 0; r < kz; ++r) {
+            const float c = row_scale[z * B + r];
+            for (int i = 0; i < out; ++i)
+              scaled[size_t(r) * out + i] = c == 0.0f ? 0.0f : dzz[int64_t(r) * out + i] * c;
+          }
+          dzz = scaled.data();
+        }
         if (kz > 0)
           cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, kz, 1.0f, dzz, out,
                       a + z * B * in, in, 0.0f, g.data(), in);

@@ -62,10 +62,10 @@ class CpuBackend final : public Backend {
                       const float* lr_scale_host, uint64_t seed, uint32_t purpose, uint32_t round,
                       const uint32_t* client_ids_host, uint32_t step) override;
   void noisy_layer_step(const int* rows_host, int K, int B, int out, int in, const float* dz,
-                        const float* a, float* params, int64_t param_stride, int64_t w_offset,
-                        int64_t b_offset, float stddev, const float* lr_scale_host, uint64_t seed,
-                        uint32_t purpose, uint32_t round, const uint32_t* client_ids_host,
-                        uint32_t step) override;
+                        const float* row_scale, const float* a, float* params, int64_t param_stride,
+                        int64_t w_offset, int64_t b_offset, float stddev,
+                        const float* lr_scale_host, uint64_t seed, uint32_t purpose, uint32_t round,
+                        const uint32_t* client_ids_host, uint32_t step) override;
   bool prefers_noisy_layer_step() const override { return noisy_layer_steps_; }
   void sgd_update(float* params, const float* grad, float* velocity, const float* global,
                   const SgdParams& p, int K, int64_t P) override;

@@ -64,14 +64,14 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
   for (int li = 0; li < L; ++li) {
     const DenseLayer& l = layout.layers[li];
     float* dz = dz_of(li);
-    be.scale_rows(dz, cf, rows, l.out);
-    if (fused) {
-      be.noisy_layer_step(rows_host, K, B, l.out, l.in, dz, act(li), fused->params + k0 * P, P,
+    if (fused) {  // the clip factors are applied inside, as scale_rows would
+      be.noisy_layer_step(rows_host, K, B, l.out, l.in, dz, cf, act(li), fused->params + k0 * P, P,
                           l.w_offset, l.b_offset, fused->stddev, fused->lr_scale_host + k0,
                           fused->seed, fused->purpose, fused->round, fused->client_ids_host + k0,
                           fused->step);
       continue;
     }
+    be.scale_rows(dz, cf, rows, l.out);
     gemm(Backend::Ragged::K, true, l.out, l.in, B, dz, l.out, int64_t(B) * l.out, act(li), l.in,
          int64_t(B) * l.in, beta, grad + l.w_offset, l.in, P);
     be.bias_grad(grad, P, l.b_offset, dz, K, Br, l.out, 1.0f, beta);
