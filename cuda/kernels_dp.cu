@@ -6,6 +6,8 @@
 // + Box-Muller with fixed polynomials) for the block i / 4, the very code the CPU runs, so z is
 // bit-identical to the CPU's; with -fmad=false the axpy around it rounds like the C++ expression
 // (see docs/cuda-backend.md on the CPU side's FMA contraction).
+#include <cstdint>
+
 #include "cuda/cuda_check.cuh"
 #include "cuda/kernels.cuh"
 #include "cuda/launch.cuh"
@@ -54,8 +56,8 @@ void ghost_sqnorm(float* n2,
                   bool accumulate,
                   cudaStream_t s) {
   if (rows <= 0) return;
-  ghost_sqnorm_kernel<<<blocks_for(rows * 32), kThreads, 0, s>>>(n2, delta, a, rows, out, in,
-                                                                 accumulate);
+  FEDSIM_LAUNCH(ghost_sqnorm_kernel, blocks_for(rows * 32), kThreads, s)
+  (n2, delta, a, rows, out, in, accumulate);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -90,18 +92,21 @@ void clip_factors(float* c,
                   int B,
                   cudaStream_t s) {
   if (K <= 0) return;
-  clip_factors_kernel<<<blocks_for(K), kThreads, 0, s>>>(c, clipped_acc, n2, w, clip, K, B);
+  FEDSIM_LAUNCH(clip_factors_kernel, blocks_for(K), kThreads, s)(c, clipped_acc, n2, w, clip, K, B);
   CUDA_CHECK_LAUNCH();
 }
 
 // x: [rows, n]  c: [rows]   x[r, :] *= c[r], exactly 0 where c[r] == 0 (padding rows are stale)
+// Index: the flat index's type for the row division, uint32_t when the elements fit (a 64-bit
+// division per element costs the GPU more than the multiply itself).
+template <typename Index>
 static __global__ void scale_rows_kernel(float* __restrict__ x,
                                          const float* __restrict__ c,
                                          int64_t rows,
                                          int n) {
   const int64_t total = rows * n;
   for (int64_t t = thread_index_x(); t < total; t += thread_stride_x()) {
-    const float cr = c[t / n];
+    const float cr = c[Index(t) / Index(n)];
     x[t] = cr == 0.0f ? 0.0f : x[t] * cr;
   }
 }
@@ -109,7 +114,11 @@ static __global__ void scale_rows_kernel(float* __restrict__ x,
 void scale_rows(float* x, const float* c, int64_t rows, int n, cudaStream_t s) {
   const int64_t total = rows * n;
   if (total <= 0) return;
-  scale_rows_kernel<<<blocks_for(total), kThreads, 0, s>>>(x, c, rows, n);
+  if (total <= int64_t(UINT32_MAX)) {
+    FEDSIM_LAUNCH(scale_rows_kernel<uint32_t>, blocks_for(total), kThreads, s)(x, c, rows, n);
+  } else {
+    FEDSIM_LAUNCH(scale_rows_kernel<int64_t>, blocks_for(total), kThreads, s)(x, c, rows, n);
+  }
   CUDA_CHECK_LAUNCH();
 }
 
@@ -166,10 +175,10 @@ void add_noise_and_scale(float* g,
                          cudaStream_t s) {
   if (K <= 0 || P <= 0) return;
   if (stddev == 0.0f) {
-    scale_by_row_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(g, scale, K, P);
+    FEDSIM_LAUNCH(scale_by_row_kernel, grid_rows_cols(K, P), kThreads, s)(g, scale, K, P);
   } else {
-    add_noise_and_scale_kernel<<<grid_rows_cols(K, (P + 3) / 4), kThreads, 0, s>>>(
-        g, K, P, stddev, scale, key, round, client_ids, step);
+    FEDSIM_LAUNCH(add_noise_and_scale_kernel, grid_rows_cols(K, (P + 3) / 4), kThreads, s)
+    (g, K, P, stddev, scale, key, round, client_ids, step);
   }
   CUDA_CHECK_LAUNCH();
 }
@@ -217,8 +226,8 @@ void noisy_sgd_step(float* params,
                     uint32_t step,
                     cudaStream_t s) {
   if (K <= 0 || P <= 0) return;
-  noisy_sgd_step_kernel<<<grid_rows_cols(K, (P + 3) / 4), kThreads, 0, s>>>(
-      params, grad, K, P, stddev, lr_scale, key, round, client_ids, step);
+  FEDSIM_LAUNCH(noisy_sgd_step_kernel, grid_rows_cols(K, (P + 3) / 4), kThreads, s)
+  (params, grad, K, P, stddev, lr_scale, key, round, client_ids, step);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -3,6 +3,7 @@
 // kernel computes every output element with the same expression in the same order (comparisons
 // written as the CPU's std::max / ternaries, so NaNs propagate alike).
 #include <cmath>
+#include <cstdint>
 
 #include "cuda/cuda_check.cuh"
 #include "cuda/kernels.cuh"
@@ -12,6 +13,9 @@ namespace fedsim::cuda {
 
 // x: [N, d]  y: [N]  idx: [rows]  x_out: [rows, d]  y_out: [rows]
 //   x_out[r, :] = x[idx[r], :], y_out[r] = y[idx[r]]; idx[r] < 0: a zero row and label 0.
+// Index: the flat element index's type, uint32_t when the elements fit (a 64-bit division per
+// element costs the GPU more than the copy itself), else int64_t.
+template <typename Index>
 static __global__ void gather_rows_kernel(float* __restrict__ x_out,
                                           int32_t* __restrict__ y_out,
                                           const float* __restrict__ x,
@@ -23,12 +27,17 @@ static __global__ void gather_rows_kernel(float* __restrict__ x_out,
     const int64_t src = idx[r];
     y_out[r] = src < 0 ? 0 : y[src];
   }
-  const int64_t total = rows * d;
-  for (int64_t t = thread_index_x(); t < total; t += thread_stride_x()) {
-    const int64_t r = t / d, j = t - r * d;
+  const Index total = Index(rows * d), dd = Index(d);
+  for (int64_t t64 = thread_index_x(); t64 < int64_t(total); t64 += thread_stride_x()) {
+    const Index t = Index(t64), r = t / dd, j = t - r * dd;
     const int64_t src = idx[r];
-    x_out[t] = src < 0 ? 0.0f : x[src * d + j];
+    x_out[t64] = src < 0 ? 0.0f : x[src * d + j];
   }
+}
+
+// Whether flat indices below `total` fit the 32-bit kernels.
+inline bool fits_32_bits(int64_t total) {
+  return total <= int64_t(UINT32_MAX);
 }
 
 void gather_rows(float* x_out,
@@ -40,13 +49,21 @@ void gather_rows(float* x_out,
                  int d,
                  cudaStream_t s) {
   if (rows <= 0) return;
-  gather_rows_kernel<<<blocks_for(rows * (d > 0 ? d : 1)), kThreads, 0, s>>>(x_out, y_out, x, y,
-                                                                             idx, rows, d);
+  const unsigned blocks = blocks_for(rows * (d > 0 ? d : 1));
+  if (fits_32_bits(rows * d)) {
+    FEDSIM_LAUNCH(gather_rows_kernel<uint32_t>, blocks, kThreads, s)
+    (x_out, y_out, x, y, idx, rows, d);
+  } else {
+    FEDSIM_LAUNCH(gather_rows_kernel<int64_t>, blocks, kThreads, s)
+    (x_out, y_out, x, y, idx, rows, d);
+  }
   CUDA_CHECK_LAUNCH();
 }
 
 // z: [K, B, n] (in place)  bias_k = params + k * param_stride + b_offset: [n]
 //   z[k, i, j] += bias_k[j]; then ReLU as std::max(v, 0) = (v < 0 ? 0 : v) (NaN stays NaN).
+// Index as in gather_rows_kernel.
+template <typename Index>
 static __global__ void bias_act_forward_kernel(float* __restrict__ z,
                                                const float* __restrict__ params,
                                                int64_t param_stride,
@@ -55,10 +72,11 @@ static __global__ void bias_act_forward_kernel(float* __restrict__ z,
                                                int64_t per_client,
                                                int n,
                                                bool relu) {
-  for (int64_t t = thread_index_x(); t < total; t += thread_stride_x()) {
-    const int64_t k = t / per_client, j = t % n;
-    const float v = z[t] + params[k * param_stride + b_offset + j];
-    z[t] = relu ? (v < 0.0f ? 0.0f : v) : v;
+  const Index pc = Index(per_client), nn = Index(n);
+  for (int64_t t64 = thread_index_x(); t64 < total; t64 += thread_stride_x()) {
+    const Index t = Index(t64), k = t / pc, j = t % nn;
+    const float v = z[t64] + params[int64_t(k) * param_stride + b_offset + j];
+    z[t64] = relu ? (v < 0.0f ? 0.0f : v) : v;
   }
 }
 
@@ -73,8 +91,13 @@ void bias_act_forward(float* z,
                       cudaStream_t s) {
   const int64_t per_client = int64_t(B) * n, total = per_client * K;
   if (total <= 0) return;
-  bias_act_forward_kernel<<<blocks_for(total), kThreads, 0, s>>>(z, params, param_stride, b_offset,
-                                                                 total, per_client, n, relu);
+  if (fits_32_bits(total)) {
+    FEDSIM_LAUNCH(bias_act_forward_kernel<uint32_t>, blocks_for(total), kThreads, s)
+    (z, params, param_stride, b_offset, total, per_client, n, relu);
+  } else {
+    FEDSIM_LAUNCH(bias_act_forward_kernel<int64_t>, blocks_for(total), kThreads, s)
+    (z, params, param_stride, b_offset, total, per_client, n, relu);
+  }
   CUDA_CHECK_LAUNCH();
 }
 
@@ -88,7 +111,7 @@ static __global__ void relu_backward_kernel(float* __restrict__ da,
 
 void relu_backward(float* da, const float* a, int64_t count, cudaStream_t s) {
   if (count <= 0) return;
-  relu_backward_kernel<<<blocks_for(count), kThreads, 0, s>>>(da, a, count);
+  FEDSIM_LAUNCH(relu_backward_kernel, blocks_for(count), kThreads, s)(da, a, count);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -158,8 +181,8 @@ void softmax_xent_backward(float* dlogits,
                            cudaStream_t s) {
   if (K <= 0) return;
   const unsigned blocks = unsigned(K < kMaxBlocksX ? K : kMaxBlocksX);
-  softmax_xent_backward_kernel<<<blocks, kXentThreads, 0, s>>>(dlogits, loss_acc, logits, labels, w,
-                                                               scale, K, B, C);
+  FEDSIM_LAUNCH(softmax_xent_backward_kernel, blocks, kXentThreads, s)
+  (dlogits, loss_acc, logits, labels, w, scale, K, B, C);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -198,8 +221,8 @@ void bias_grad(float* grad,
                cudaStream_t s) {
   const int64_t total = int64_t(K) * n;
   if (total <= 0) return;
-  bias_grad_kernel<<<blocks_for(total), kThreads, 0, s>>>(grad, param_stride, b_offset, dz, K, B, n,
-                                                          alpha, beta);
+  FEDSIM_LAUNCH(bias_grad_kernel, blocks_for(total), kThreads, s)
+  (grad, param_stride, b_offset, dz, K, B, n, alpha, beta);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -234,7 +257,8 @@ void softmax_eval(float* loss,
                   int C,
                   cudaStream_t s) {
   if (n <= 0) return;
-  softmax_eval_kernel<<<blocks_for(n), kThreads, 0, s>>>(loss, pred, p1, logits, labels, n, C);
+  FEDSIM_LAUNCH(softmax_eval_kernel, blocks_for(n), kThreads, s)
+  (loss, pred, p1, logits, labels, n, C);
   CUDA_CHECK_LAUNCH();
 }
 

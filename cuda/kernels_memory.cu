@@ -14,7 +14,7 @@ static __global__ void fill_kernel(float* __restrict__ x, float value, int64_t n
 
 void fill(float* x, float value, size_t n, cudaStream_t s) {
   if (n == 0) return;
-  fill_kernel<<<blocks_for(int64_t(n)), kThreads, 0, s>>>(x, value, int64_t(n));
+  FEDSIM_LAUNCH(fill_kernel, blocks_for(int64_t(n)), kThreads, s)(x, value, int64_t(n));
   CUDA_CHECK_LAUNCH();
 }
 
@@ -29,7 +29,7 @@ static __global__ void broadcast_rows_kernel(float* __restrict__ rows,
 
 void broadcast_rows(float* rows, const float* src, int K, int64_t P, cudaStream_t s) {
   if (K <= 0 || P <= 0) return;
-  broadcast_rows_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(rows, src, K, P);
+  FEDSIM_LAUNCH(broadcast_rows_kernel, grid_rows_cols(K, P), kThreads, s)(rows, src, K, P);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -44,7 +44,7 @@ static __global__ void subtract_row_kernel(float* __restrict__ rows,
 
 void subtract_row(float* rows, const float* src, int K, int64_t P, cudaStream_t s) {
   if (K <= 0 || P <= 0) return;
-  subtract_row_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(rows, src, K, P);
+  FEDSIM_LAUNCH(subtract_row_kernel, grid_rows_cols(K, P), kThreads, s)(rows, src, K, P);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -64,8 +64,8 @@ static __global__ void scale_matrices_kernel(
 void scale_matrices(
     float* c, int m, int n, int ldc, int64_t stride_c, int batch, float beta, cudaStream_t s) {
   if (m <= 0 || n <= 0 || batch <= 0) return;
-  scale_matrices_kernel<<<grid_rows_cols(int64_t(batch) * m, n), kThreads, 0, s>>>(
-      c, m, n, ldc, stride_c, batch, beta);
+  FEDSIM_LAUNCH(scale_matrices_kernel, grid_rows_cols(int64_t(batch) * m, n), kThreads, s)
+  (c, m, n, ldc, stride_c, batch, beta);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -98,8 +98,8 @@ void ragged_pointers(const float** ptrs,
                      int64_t stride_c,
                      cudaStream_t s) {
   if (count <= 0) return;
-  ragged_pointers_kernel<<<blocks_for(count), kThreads, 0, s>>>(ptrs, order, count, a, stride_a, b,
-                                                                stride_b, c, stride_c);
+  FEDSIM_LAUNCH(ragged_pointers_kernel, blocks_for(count), kThreads, s)
+  (ptrs, order, count, a, stride_a, b, stride_b, c, stride_c);
   CUDA_CHECK_LAUNCH();
 }
 

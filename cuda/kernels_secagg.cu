@@ -45,8 +45,8 @@ void add_philox_masks(uint32_t* acc,
                       cudaStream_t s) {
   if (n == 0 || count <= 0) return;
   const int64_t blocks = int64_t((n + 63) / 64 * 16);
-  add_philox_masks_kernel<<<blocks_for(blocks), kThreads, 0, s>>>(acc, uint64_t(n), keys, subtract,
-                                                                  count);
+  FEDSIM_LAUNCH(add_philox_masks_kernel, blocks_for(blocks), kThreads, s)
+  (acc, uint64_t(n), keys, subtract, count);
   CUDA_CHECK_LAUNCH();
 }
 

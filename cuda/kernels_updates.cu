@@ -42,8 +42,8 @@ void sgd_update(float* params,
                 int64_t P,
                 cudaStream_t s) {
   if (K <= 0 || P <= 0) return;
-  sgd_update_kernel<<<grid_rows_cols(K, P), kThreads, 0, s>>>(params, grad, velocity, global, p, K,
-                                                              P);
+  FEDSIM_LAUNCH(sgd_update_kernel, grid_rows_cols(K, P), kThreads, s)
+  (params, grad, velocity, global, p, K, P);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -79,7 +79,7 @@ static __global__ void row_sqnorms_kernel(double* __restrict__ out,
 void row_sqnorms(double* out, const float* rows, int K, int64_t P, cudaStream_t s) {
   if (K <= 0) return;
   const unsigned blocks = unsigned(K < kMaxBlocksX ? K : kMaxBlocksX);
-  row_sqnorms_kernel<<<blocks, kSqnormThreads, 0, s>>>(out, rows, K, P);
+  FEDSIM_LAUNCH(row_sqnorms_kernel, blocks, kSqnormThreads, s)(out, rows, K, P);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -104,7 +104,7 @@ static __global__ void weighted_row_sum_kernel(float* __restrict__ out,
 void weighted_row_sum(
     float* out, const float* rows, const float* w, int K, int64_t P, float beta, cudaStream_t s) {
   if (P <= 0) return;
-  weighted_row_sum_kernel<<<blocks_for(P), kThreads, 0, s>>>(out, rows, w, K, P, beta);
+  FEDSIM_LAUNCH(weighted_row_sum_kernel, blocks_for(P), kThreads, s)(out, rows, w, K, P, beta);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -127,7 +127,7 @@ void server_update(float* x,
                    int64_t P,
                    cudaStream_t s) {
   if (P <= 0) return;
-  server_update_kernel<<<blocks_for(P), kThreads, 0, s>>>(x, delta, m, v, p, P);
+  FEDSIM_LAUNCH(server_update_kernel, blocks_for(P), kThreads, s)(x, delta, m, v, p, P);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -29,4 +29,18 @@ using std::min;
 #define __shared__ static
 #define __launch_bounds__(threads)
 #define __syncthreads() emulated_block_barrier->arrive_and_wait()
+
+// Warp shuffles: each warp of 32 consecutive threads has its own barrier and exchange slots; a
+// shuffle is write, wait, read, wait (all 32 lanes call it together, as CUDA requires).
+inline std::barrier<>* const* emulated_warp_barriers = nullptr;
+inline float* emulated_warp_slots = nullptr;
+inline float __shfl_xor_sync(unsigned /*mask*/, float v, int lane_mask) {
+  const unsigned t = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
+  const unsigned warp = t / 32, lane = t % 32;
+  emulated_warp_slots[t] = v;
+  emulated_warp_barriers[warp]->arrive_and_wait();
+  const float other = emulated_warp_slots[warp * 32 + (lane ^ unsigned(lane_mask))];
+  emulated_warp_barriers[warp]->arrive_and_wait();
+  return other;
+}
 #define CUDA_CHECK_LAUNCH() ((void)0)

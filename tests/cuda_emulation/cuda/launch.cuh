@@ -2,6 +2,8 @@
 // FEDSIM_LAUNCH running the grid's blocks one after another, each on blockDim's threads.
 #pragma once
 
+#include <algorithm>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -12,6 +14,15 @@ namespace fedsim::cuda {
 constexpr int kThreads = 256;
 constexpr int64_t kMaxBlocksX = 65535;
 constexpr int64_t kMaxBlocksY = 65535;
+
+// Blocks for n independent items, kThreads per block (n > 0), as cuda/launch.cuh.
+inline unsigned blocks_for(int64_t n, int threads = kThreads) {
+  const int64_t b = (n + threads - 1) / threads;
+  return unsigned(b < kMaxBlocksX ? b : kMaxBlocksX);
+}
+inline dim3 grid_rows_cols(int64_t rows, int64_t cols, int threads = kThreads) {
+  return dim3(blocks_for(cols, threads), unsigned(rows < kMaxBlocksY ? rows : kMaxBlocksY), 1);
+}
 
 inline int64_t thread_index_x() {
   return int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -30,6 +41,15 @@ auto emulated_launch(Kernel kernel, dim3 grid, dim3 block) {
     const unsigned threads = block.x * block.y * block.z;
     std::barrier<> barrier(threads);
     emulated_block_barrier = &barrier;
+    std::vector<std::unique_ptr<std::barrier<>>> warps;  // a warp: 32 consecutive threads
+    std::vector<std::barrier<>*> warp_barriers;
+    for (unsigned w = 0; w < (threads + 31) / 32; ++w) {
+      warps.push_back(std::make_unique<std::barrier<>>(std::min(32u, threads - 32 * w)));
+      warp_barriers.push_back(warps.back().get());
+    }
+    std::vector<float> slots(threads);
+    emulated_warp_barriers = warp_barriers.data();
+    emulated_warp_slots = slots.data();
     std::vector<std::thread> pool;
     for (unsigned t = 0; t < threads; ++t)
       pool.emplace_back([&, t] {
