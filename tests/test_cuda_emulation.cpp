@@ -24,6 +24,17 @@
 
 namespace {
 
+// n values uniform in [-2, 2) from gen.
+struct Uniform {
+  std::mt19937& gen;
+  std::vector<float> operator()(size_t n) const {
+    std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+    std::vector<float> v(n);
+    for (auto& x : v) x = u(gen);
+    return v;
+  }
+};
+
 struct TnCase {
   int m, n, k, batch;
   int pad;  // extra leading-dimension columns (never read or written)
@@ -151,12 +162,7 @@ TEST(CudaEmulation, NoisyLayerStepMatchesTheCpuBackend) {
 // loss sum (a tree in the kernel, sequential on the CPU).
 TEST(CudaEmulation, LayerKernelsMatchTheCpuBackend) {
   std::mt19937 gen(3);
-  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-  auto random = [&](size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = u(gen);
-    return v;
-  };
+  Uniform random{gen};
   fedsim::CpuBackend cpu;
   const int K = 3, B = 7, n = 37, C = 4, N = 50, d = 13;
   const int64_t stride = 500, offset = 17;
@@ -247,11 +253,7 @@ TEST(CudaEmulation, LayerKernelsMatchTheCpuBackend) {
 TEST(CudaEmulation, DpKernelsMatchTheCpuBackend) {
   std::mt19937 gen(4);
   std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-  auto random = [&](size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = u(gen);
-    return v;
-  };
+  Uniform random{gen};
   fedsim::CpuBackend cpu;
   const int K = 3, B = 11, out = 45, in = 70;
   const int64_t rows = int64_t(K) * B;
@@ -316,12 +318,7 @@ TEST(CudaEmulation, DpKernelsMatchTheCpuBackend) {
 // Memory, update, server and secure-aggregation kernels against their CPU twins.
 TEST(CudaEmulation, MemoryUpdateAndServerKernelsMatchTheCpuBackend) {
   std::mt19937 gen(5);
-  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-  auto random = [&](size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = u(gen);
-    return v;
-  };
+  Uniform random{gen};
   fedsim::CpuBackend cpu;
   const int K = 4;
   const int64_t P = 301;
