@@ -232,6 +232,18 @@ fi
   grep -vE '^RESULT ' "$OUT/bench_cuda.log" 2>/dev/null | head -20
   echo '```'
   echo
+  echo "## Default against FEDSIM_CUDA_EXPERIMENTAL=1 (bench_cuda, same machine, same run)"
+  echo
+  echo "| figure | default | experimental | experimental / default |"
+  echo "|---|---|---|---|"
+  awk '$1 == "RESULT" { if (FILENAME ~ /experimental/) x[$2] = $3; else d[$2] = $3 }
+       END { for (k in d) if (k in x) printf "| %s | %s | %s | %.3f |\n", k, d[k], x[k], (d[k] != 0 ? x[k] / d[k] : 0) }' \
+    "$OUT/bench_cuda.log" "$OUT/bench_cuda_experimental.log" 2>/dev/null | sort
+  awk '$1 == "RESULT" && $2 == "target_cpu_round_s" { cpu = $3 }
+       $1 == "RESULT" && $2 == "target_dp_sgd_round_s" && FILENAME ~ /experimental/ { gpu = $3 }
+       END { if (cpu > 0 && gpu > 0) printf "\nTarget round, experimental: %.1fx the CPU backend of this machine (its round from the default run)\n", cpu / gpu }' \
+    "$OUT/bench_cuda.log" "$OUT/bench_cuda_experimental.log" 2>/dev/null
+  echo
   echo "## With FEDSIM_CUDA_EXPERIMENTAL=1 (conformance, bench_cuda)"
   echo
   echo '```'
