@@ -397,7 +397,7 @@ void BM_RowSqnorms(benchmark::State& st) {
   DeviceBuffer<float> rows = uniform(kKP, -1, 1, 38);
   std::vector<double> out(kK);
   time_op(st, double(kKP) * kF + kK * 8.0, 0,
-          [&] { be().row_sqnorms(out.data(), rows.get(), kK, kP); });
+          [&] { be().row_sqnorms(out.data(), rows.get(), nullptr, kK, kP); });
 }
 BENCHMARK(BM_RowSqnorms)->Apply(timing);
 
@@ -406,7 +406,7 @@ void BM_WeightedRowSum(benchmark::State& st) {
   const std::vector<float> w = host_uniform(kK, 0.5f / kK, 1.5f / kK, 41);
   // reads rows, w, out (beta = 1); writes out
   time_op(st, double(kKP + kK + 2 * kP) * kF, 0,
-          [&] { be().weighted_row_sum(out.get(), rows.get(), w.data(), kK, kP, 1.0f); });
+          [&] { be().weighted_row_sum(out.get(), rows.get(), nullptr, w.data(), kK, kP, 1.0f); });
 }
 BENCHMARK(BM_WeightedRowSum)->Apply(timing);
 

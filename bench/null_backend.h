@@ -73,10 +73,11 @@ class NullBackend final : public Backend {
                   int64_t) override {}
   void broadcast_rows(float*, const float*, int, int64_t) override {}
   void subtract_row(float*, const float*, int, int64_t) override {}
-  void row_sqnorms(double* out_host, const float*, int K, int64_t) override {
+  void row_sqnorms(double* out_host, const float*, const float*, int K, int64_t) override {
     std::memset(out_host, 0, sizeof(double) * size_t(K));
   }
-  void weighted_row_sum(float*, const float*, const float*, int, int64_t, float) override {}
+  void weighted_row_sum(float*, const float*, const float*, const float*, int, int64_t,
+                        float) override {}
   void server_update(float*, const float*, float*, float*, const ServerParams&, int64_t) override {}
   void softmax_eval(float*, int32_t*, float*, const float*, const int32_t*, int64_t, int) override {
   }

@@ -682,19 +682,25 @@ void CudaBackend::subtract_row(float* rows, const float* src, int K, int64_t P) 
   after_op("subtract_row");
 }
 
-void CudaBackend::row_sqnorms(double* out_host, const float* rows, int K, int64_t P) {
+void CudaBackend::row_sqnorms(
+    double* out_host, const float* rows, const float* sub, int K, int64_t P) {
   if (K <= 0) return;
   double* out = static_cast<double*>(scratch(scratch_f64_, size_t(K) * sizeof(double)));
-  cuda::row_sqnorms(out, rows, K, P, stream_.get());
+  cuda::row_sqnorms(out, rows, sub, K, P, stream_.get());
   CUDA_CHECK_THROW(cudaMemcpyAsync(out_host, out, size_t(K) * sizeof(double),
                                    cudaMemcpyDeviceToHost, stream_.get()));
   CUDA_CHECK_THROW(cudaStreamSynchronize(stream_.get()));  // the host reads out_host next
 }
 
-void CudaBackend::weighted_row_sum(
-    float* out, const float* rows, const float* w_host, int K, int64_t P, float beta) {
+void CudaBackend::weighted_row_sum(float* out,
+                                   const float* rows,
+                                   const float* sub,
+                                   const float* w_host,
+                                   int K,
+                                   int64_t P,
+                                   float beta) {
   const float* w = K > 0 ? stage(scratch_f32_, w_host, size_t(K)) : nullptr;
-  cuda::weighted_row_sum(out, rows, w, K, P, beta, stream_.get());
+  cuda::weighted_row_sum(out, rows, sub, w, K, P, beta, stream_.get());
   after_op("weighted_row_sum");
 }
 

@@ -146,10 +146,17 @@ void sgd_update(float* params,
                 int64_t P,
                 cudaStream_t s);
 // out: device [K] (the backend copies it to the host).
-void row_sqnorms(double* out, const float* rows, int K, int64_t P, cudaStream_t s);
+void row_sqnorms(
+    double* out, const float* rows, const float* sub, int K, int64_t P, cudaStream_t s);
 // w: device [K].
-void weighted_row_sum(
-    float* out, const float* rows, const float* w, int K, int64_t P, float beta, cudaStream_t s);
+void weighted_row_sum(float* out,
+                      const float* rows,
+                      const float* sub,
+                      const float* w,
+                      int K,
+                      int64_t P,
+                      float beta,
+                      cudaStream_t s);
 void server_update(float* x,
                    const float* delta,
                    float* m,

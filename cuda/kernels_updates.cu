@@ -47,7 +47,8 @@ void sgd_update(float* params,
   CUDA_CHECK_LAUNCH();
 }
 
-// rows: [K, P]  out: [K]   out[k] = sum_i double(rows[k, i])^2
+// rows: [K, P]  sub: [P] or null  out: [K]   out[k] = sum_i double(d_ki)^2, d_ki = rows[k, i] -
+// sub[i] rounded to float (or rows[k, i])
 // One block per row: each thread sums a strided slice in double (the squares are exact in double),
 // then a fixed-order tree in shared memory: deterministic run to run; the order differs from the
 // CPU's sequential sum (relative differences of the order of 1e-16).
@@ -55,6 +56,7 @@ constexpr int kSqnormThreads = 256;  // a power of two (tree reduction)
 
 static __global__ void row_sqnorms_kernel(double* __restrict__ out,
                                           const float* __restrict__ rows,
+                                          const float* __restrict__ sub,
                                           int K,
                                           int64_t P) {
   __shared__ double partial[kSqnormThreads];
@@ -62,7 +64,7 @@ static __global__ void row_sqnorms_kernel(double* __restrict__ out,
     const float* r = rows + k * P;
     double sum = 0.0;
     for (int64_t i = threadIdx.x; i < P; i += blockDim.x) {
-      const double v = r[i];
+      const double v = sub ? r[i] - sub[i] : r[i];  // the difference in float, as the CPU
       sum += v * v;
     }
     partial[threadIdx.x] = sum;
@@ -76,35 +78,49 @@ static __global__ void row_sqnorms_kernel(double* __restrict__ out,
   }
 }
 
-void row_sqnorms(double* out, const float* rows, int K, int64_t P, cudaStream_t s) {
+void row_sqnorms(
+    double* out, const float* rows, const float* sub, int K, int64_t P, cudaStream_t s) {
   if (K <= 0) return;
   const unsigned blocks = unsigned(K < kMaxBlocksX ? K : kMaxBlocksX);
-  FEDSIM_LAUNCH(row_sqnorms_kernel, blocks, kSqnormThreads, s)(out, rows, K, P);
+  FEDSIM_LAUNCH(row_sqnorms_kernel, blocks, kSqnormThreads, s)(out, rows, sub, K, P);
   CUDA_CHECK_LAUNCH();
 }
 
-// out: [P]  rows: [K, P]  w: [K]
-//   out[i] = beta * out[i] + sum_k w[k] * rows[k, i], accumulated over k in order from beta *
-//   out[i] exactly as the CPU's loop (bit-identical); beta multiplies like the CPU's (0 * NaN =
-//   NaN).
+// out: [P]  rows: [K, P]  sub: [P] or null  w: [K]
+//   out[i] = beta * out[i] + sum_k w[k] * d_ki (d_ki = rows[k, i] - sub[i] in float, or rows[k,
+//   i]), accumulated over k in order from beta * out[i] exactly as the CPU's loop (bit-identical);
+//   beta multiplies like the CPU's (0 * NaN = NaN).
 static __global__ void weighted_row_sum_kernel(float* __restrict__ out,
                                                const float* __restrict__ rows,
+                                               const float* __restrict__ sub,
                                                const float* __restrict__ w,
                                                int K,
                                                int64_t P,
                                                float beta) {
   for (int64_t i = thread_index_x(); i < P; i += thread_stride_x()) {
     float acc = out[i] * beta;
+    if (sub) {
+      const float s = sub[i];
 #pragma unroll 16  // loads in flight: the sum is sequential in k
-    for (int k = 0; k < K; ++k) acc += w[k] * rows[int64_t(k) * P + i];
+      for (int k = 0; k < K; ++k) acc += w[k] * (rows[int64_t(k) * P + i] - s);
+    } else {
+#pragma unroll 16
+      for (int k = 0; k < K; ++k) acc += w[k] * rows[int64_t(k) * P + i];
+    }
     out[i] = acc;
   }
 }
 
-void weighted_row_sum(
-    float* out, const float* rows, const float* w, int K, int64_t P, float beta, cudaStream_t s) {
+void weighted_row_sum(float* out,
+                      const float* rows,
+                      const float* sub,
+                      const float* w,
+                      int K,
+                      int64_t P,
+                      float beta,
+                      cudaStream_t s) {
   if (P <= 0) return;
-  FEDSIM_LAUNCH(weighted_row_sum_kernel, blocks_for(P), kThreads, s)(out, rows, w, K, P, beta);
+  FEDSIM_LAUNCH(weighted_row_sum_kernel, blocks_for(P), kThreads, s)(out, rows, sub, w, K, P, beta);
   CUDA_CHECK_LAUNCH();
 }
 

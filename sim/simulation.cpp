@@ -366,7 +366,12 @@ RoundRecord Simulation::step_round() {
       seen += r.samples_seen[k];
       if (!r.clipped.empty()) clipped += r.clipped[k];
     }
-    be.subtract_row(trainer_->params(), global_.get(), Kc, P);  // weights -> deltas
+    // Client deltas (weights - global): written into the buffer where the protocol or an audit
+    // needs them there; otherwise the norms and the weighted sum read them from both (`sub`),
+    // the same values without a write and a read of every client's parameters.
+    const bool deltas_in_buffer = secure || canary_first_ >= 0;
+    if (deltas_in_buffer) be.subtract_row(trainer_->params(), global_.get(), Kc, P);
+    const float* sub = deltas_in_buffer ? nullptr : global_.get();
     if (canary_first_ >= 0) {  // auditing: a sampled canary's update is its direction times S
       const int m = int(canary_directions_.size() / size_t(P));
       std::vector<float> row(static_cast<size_t>(P));
@@ -379,7 +384,7 @@ RoundRecord Simulation::step_round() {
         be.to_device(trainer_->params() + int64_t(k) * P, row.data(), sizeof(float) * size_t(P));
       }
     }
-    be.row_sqnorms(sqnorms.data(), trainer_->params(), Kc, P);
+    be.row_sqnorms(sqnorms.data(), trainer_->params(), sub, Kc, P);
     for (int k = 0; k < Kc; ++k) {
       const double norm = std::sqrt(sqnorms[k]);
       client_norm_sum += norm;
@@ -397,7 +402,8 @@ RoundRecord Simulation::step_round() {
         for (int64_t i = 0; i < P; ++i) u[i] *= f;
       }
     } else {
-      be.weighted_row_sum(aggregate_.get(), trainer_->params(), weight.data() + k0, Kc, P, 1.0f);
+      be.weighted_row_sum(aggregate_.get(), trainer_->params(), sub, weight.data() + k0, Kc, P,
+                          1.0f);
     }
   }
   bool aborted = false;
@@ -433,7 +439,7 @@ RoundRecord Simulation::step_round() {
     }
   }
   double agg_sq = 0.0;
-  be.row_sqnorms(&agg_sq, aggregate_.get(), 1, P);
+  be.row_sqnorms(&agg_sq, aggregate_.get(), nullptr, 1, P);
   rec.update_norm = std::sqrt(agg_sq);
 
   if ((K > 0 || user_dp) && !aborted) {  // user DP: a noisy update even for an empty cohort
@@ -441,7 +447,7 @@ RoundRecord Simulation::step_round() {
     be.server_update(global_.get(), aggregate_.get(), opt_m_.get(), opt_v_.get(),
                      server_params(s_.server), P);
     double model_sq = 0.0;
-    be.row_sqnorms(&model_sq, global_.get(), 1, P);
+    be.row_sqnorms(&model_sq, global_.get(), nullptr, 1, P);
     if (!std::isfinite(model_sq) || !(K == 0 || std::isfinite(rec.train_loss))) {
       diverged_ = true;
       be.copy(global_.get(), previous_global_.get(), sizeof(float) * P);  // keep the last finite

@@ -787,17 +787,21 @@ TEST_F(Conformance, BroadcastAndSubtractRows) {
     }
 }
 
+// With `sub` (client deltas read from the weights and the global model) and without.
 TEST_F(Conformance, RowSqnormsInDouble) {
   for (int K : {1, 5})
-    for (int64_t P : {0, 1, 1001, 100003}) {
-      auto [ref, got] = on_both([&](Backend& be) {
-        auto rows = put(be, uniform(size_t(K) * P + 1, 1, -3.0f, 3.0f));
-        std::vector<double> out(K, -1.0);
-        be.row_sqnorms(out.data(), rows.get(), K, P);
-        return out;
-      });
-      EXPECT_TRUE(close_enough(got, ref, Tol{1e-12, 1e-12})) << "K " << K << " P " << P;
-    }
+    for (int64_t P : {0, 1, 1001, 100003})
+      for (bool with_sub : {false, true}) {
+        auto [ref, got] = on_both([&](Backend& be) {
+          auto rows = put(be, uniform(size_t(K) * P + 1, 1, -3.0f, 3.0f));
+          auto sub = put(be, uniform(size_t(P) + 1, 4));
+          std::vector<double> out(K, -1.0);
+          be.row_sqnorms(out.data(), rows.get(), with_sub ? sub.get() : nullptr, K, P);
+          return out;
+        });
+        EXPECT_TRUE(close_enough(got, ref, Tol{1e-12, 1e-12}))
+            << "K " << K << " P " << P << " sub " << with_sub;
+      }
 }
 
 TEST_F(Conformance, WeightedRowSumIncludingManyRows) {
@@ -806,15 +810,19 @@ TEST_F(Conformance, WeightedRowSumIncludingManyRows) {
     for (int64_t P : {1, 1001})
       for (float beta : {0.0f, 1.0f}) {
         if (K == 70000 && P > 1) continue;
-        auto [ref, got] = on_both([&](Backend& be) {
-          auto rows = put(be, uniform(size_t(K) * P, 1));
-          auto out = put(be, uniform(P, 2));
-          const std::vector<float> w = uniform(K, 3, 0.0f, 1.0f);
-          be.weighted_row_sum(out.get(), rows.get(), w.data(), K, P, beta);
-          return get(out);
-        });
-        EXPECT_TRUE(close_enough(got, ref, K > 1000 ? kReduce : kTight))
-            << "K " << K << " P " << P << " beta " << beta;
+        for (bool with_sub : {false, true}) {
+          auto [ref, got] = on_both([&](Backend& be) {
+            auto rows = put(be, uniform(size_t(K) * P, 1));
+            auto sub = put(be, uniform(P, 4));
+            auto out = put(be, uniform(P, 2));
+            const std::vector<float> w = uniform(K, 3, 0.0f, 1.0f);
+            be.weighted_row_sum(out.get(), rows.get(), with_sub ? sub.get() : nullptr, w.data(), K,
+                                P, beta);
+            return get(out);
+          });
+          EXPECT_TRUE(close_enough(got, ref, K > 1000 ? kReduce : kTight))
+              << "K " << K << " P " << P << " beta " << beta << " sub " << with_sub;
+        }
       }
 }
 

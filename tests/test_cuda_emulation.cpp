@@ -378,16 +378,20 @@ TEST(CudaEmulation, MemoryUpdateAndServerKernelsMatchTheCpuBackend) {
   }
   {  // row_sqnorms (a tree in the kernel) and weighted_row_sum (in order, bit for bit)
     const auto rows = random(size_t(K) * P);
-    std::vector<double> n_cpu(K), n_gpu(K);
-    cpu.row_sqnorms(n_cpu.data(), rows.data(), K, P);
-    fedsim::cuda::row_sqnorms(n_gpu.data(), rows.data(), K, P, nullptr);
-    for (int k = 0; k < K; ++k) EXPECT_NEAR(n_gpu[k], n_cpu[k], 1e-12 * n_cpu[k]);
-    const std::vector<float> w = {0.25f, 0.5f, 0.125f, 0.125f};
-    for (float beta : {0.0f, 1.0f}) {
-      auto o_cpu = random(size_t(P)), o_gpu = o_cpu;
-      cpu.weighted_row_sum(o_cpu.data(), rows.data(), w.data(), K, P, beta);
-      fedsim::cuda::weighted_row_sum(o_gpu.data(), rows.data(), w.data(), K, P, beta, nullptr);
-      EXPECT_EQ(o_gpu, o_cpu) << "beta " << beta;
+    const auto global = random(size_t(P));
+    for (const float* sub : {static_cast<const float*>(nullptr), global.data()}) {
+      std::vector<double> n_cpu(K), n_gpu(K);
+      cpu.row_sqnorms(n_cpu.data(), rows.data(), sub, K, P);
+      fedsim::cuda::row_sqnorms(n_gpu.data(), rows.data(), sub, K, P, nullptr);
+      for (int k = 0; k < K; ++k) EXPECT_NEAR(n_gpu[k], n_cpu[k], 1e-12 * n_cpu[k]);
+      const std::vector<float> w = {0.25f, 0.5f, 0.125f, 0.125f};
+      for (float beta : {0.0f, 1.0f}) {
+        auto o_cpu = random(size_t(P)), o_gpu = o_cpu;
+        cpu.weighted_row_sum(o_cpu.data(), rows.data(), sub, w.data(), K, P, beta);
+        fedsim::cuda::weighted_row_sum(o_gpu.data(), rows.data(), sub, w.data(), K, P, beta,
+                                       nullptr);
+        EXPECT_EQ(o_gpu, o_cpu) << "beta " << beta;
+      }
     }
   }
   for (fedsim::ServerRule rule : {fedsim::ServerRule::FedAvg, fedsim::ServerRule::FedAdam}) {

@@ -129,18 +129,42 @@ TEST(CpuOps, RowReductions) {
   CpuBackend be;
   const std::vector<float> rows = {1, 2, 3, 4, 5, 6};  // K = 2, P = 3
   std::vector<double> sq(2);
-  be.row_sqnorms(sq.data(), rows.data(), 2, 3);
+  be.row_sqnorms(sq.data(), rows.data(), nullptr, 2, 3);
   EXPECT_DOUBLE_EQ(sq[0], 14.0);
   EXPECT_DOUBLE_EQ(sq[1], 77.0);
   std::vector<float> out = {10, 10, 10};
   const std::vector<float> w = {0.25f, 0.75f};
-  be.weighted_row_sum(out.data(), rows.data(), w.data(), 2, 3, 0.5f);
+  be.weighted_row_sum(out.data(), rows.data(), nullptr, w.data(), 2, 3, 0.5f);
   EXPECT_FLOAT_EQ(out[0], 5 + 0.25f * 1 + 0.75f * 4);
   EXPECT_FLOAT_EQ(out[2], 5 + 0.25f * 3 + 0.75f * 6);
   std::vector<float> r2 = rows;
   const std::vector<float> src = {1, 1, 1};
   be.subtract_row(r2.data(), src.data(), 2, 3);
   EXPECT_EQ(r2, (std::vector<float>{0, 1, 2, 3, 4, 5}));
+}
+
+// The reductions over client deltas read from the weights and the global model (`sub`) give the
+// bits of subtract_row followed by the plain reductions.
+TEST(CpuOps, RowReductionsOfDifferencesAreSubtractThenReduce) {
+  CpuBackend be;
+  const int K = 5;
+  const int64_t P = 1001;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> rows(size_t(K) * P), global(P), w(K);
+  for (auto& v : rows) v = u(gen);
+  for (auto& v : global) v = u(gen) * 0.999f;
+  for (auto& v : w) v = 0.5f * (u(gen) + 1.0f);
+  std::vector<double> sq_fused(K), sq_plain(K);
+  std::vector<float> out_fused(P, 0.25f), out_plain(P, 0.25f);
+  be.row_sqnorms(sq_fused.data(), rows.data(), global.data(), K, P);
+  be.weighted_row_sum(out_fused.data(), rows.data(), global.data(), w.data(), K, P, 1.0f);
+  std::vector<float> deltas = rows;
+  be.subtract_row(deltas.data(), global.data(), K, P);
+  be.row_sqnorms(sq_plain.data(), deltas.data(), nullptr, K, P);
+  be.weighted_row_sum(out_plain.data(), deltas.data(), nullptr, w.data(), K, P, 1.0f);
+  EXPECT_EQ(sq_fused, sq_plain);
+  EXPECT_EQ(out_fused, out_plain);
 }
 
 // Server optimizers against hand-computed steps (Reddi et al. 2021, Alg. 2; v starts at tau^2).

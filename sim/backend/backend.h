@@ -192,12 +192,15 @@ class Backend {
   // rows[k, :] -= src[:] (turns client weights into client deltas).
   virtual void subtract_row(float* rows, const float* src, int K, int64_t P) = 0;
 
-  // out[k] = ||rows[k, :]||^2 (accumulated in double).
-  virtual void row_sqnorms(double* out_host, const float* rows, int K, int64_t P) = 0;
+  // out[k] = ||d_k||^2 (accumulated in double), d_k = rows[k, :] - sub[:] rounded to float (sub
+  // null: d_k = rows[k, :]): with sub, the same values as subtract_row and then no sub, without
+  // writing the deltas (client deltas are read from the weights and the global model).
+  virtual void row_sqnorms(double* out_host, const float* rows, const float* sub, int K,
+                           int64_t P) = 0;
 
-  // out[:] = beta * out[:] + sum_k w[k] * rows[k, :]; w is host memory [K].
-  virtual void weighted_row_sum(float* out, const float* rows, const float* w_host, int K,
-                                int64_t P, float beta) = 0;
+  // out[:] = beta * out[:] + sum_k w[k] * d_k, d_k as in row_sqnorms; w is host memory [K].
+  virtual void weighted_row_sum(float* out, const float* rows, const float* sub,
+                                const float* w_host, int K, int64_t P, float beta) = 0;
 
   // ---- server ---------------------------------------------------------------------------------
   // One server step on the global model x [P] with the aggregated update delta [P]

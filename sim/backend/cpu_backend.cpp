@@ -380,18 +380,26 @@ void CpuBackend::subtract_row(float* rows, const float* src, int K, int64_t P) {
   }
 }
 
-void CpuBackend::row_sqnorms(double* out_host, const float* rows, int K, int64_t P) {
+void CpuBackend::row_sqnorms(double* out_host, const float* rows, const float* sub, int K,
+                             int64_t P) {
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < K; ++k) {
     const float* r = rows + k * P;
     double s = 0.0;
-    for (int64_t i = 0; i < P; ++i) s += double(r[i]) * r[i];
+    if (sub) {
+      for (int64_t i = 0; i < P; ++i) {
+        const float d = r[i] - sub[i];
+        s += double(d) * d;
+      }
+    } else {
+      for (int64_t i = 0; i < P; ++i) s += double(r[i]) * r[i];
+    }
     out_host[k] = s;
   }
 }
 
-void CpuBackend::weighted_row_sum(float* out, const float* rows, const float* w_host, int K,
-                                  int64_t P, float beta) {
+void CpuBackend::weighted_row_sum(float* out, const float* rows, const float* sub,
+                                  const float* w_host, int K, int64_t P, float beta) {
   const int64_t blocks = (P + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static)
   for (int64_t blk = 0; blk < blocks; ++blk) {
@@ -400,7 +408,10 @@ void CpuBackend::weighted_row_sum(float* out, const float* rows, const float* w_
     for (int k = 0; k < K; ++k) {
       const float wk = w_host[k];
       const float* r = rows + k * P;
-      for (int64_t i = i0; i < i1; ++i) out[i] += wk * r[i];
+      if (sub)
+        for (int64_t i = i0; i < i1; ++i) out[i] += wk * (r[i] - sub[i]);
+      else
+        for (int64_t i = i0; i < i1; ++i) out[i] += wk * r[i];
     }
   }
 }

@@ -71,9 +71,10 @@ class CpuBackend final : public Backend {
                   const SgdParams& p, int K, int64_t P) override;
   void broadcast_rows(float* rows, const float* src, int K, int64_t P) override;
   void subtract_row(float* rows, const float* src, int K, int64_t P) override;
-  void row_sqnorms(double* out_host, const float* rows, int K, int64_t P) override;
-  void weighted_row_sum(float* out, const float* rows, const float* w_host, int K, int64_t P,
-                        float beta) override;
+  void row_sqnorms(double* out_host, const float* rows, const float* sub, int K,
+                   int64_t P) override;
+  void weighted_row_sum(float* out, const float* rows, const float* sub, const float* w_host, int K,
+                        int64_t P, float beta) override;
   void server_update(float* x, const float* delta, float* m, float* v, const ServerParams& p,
                      int64_t P) override;
   void softmax_eval(float* loss, int32_t* pred, float* p1, const float* logits,
