@@ -56,7 +56,7 @@ void ghost_sqnorm(float* n2,
                   bool accumulate,
                   cudaStream_t s) {
   if (rows <= 0) return;
-  FEDSIM_LAUNCH(ghost_sqnorm_kernel, blocks_for(rows * 32), kThreads, s)
+  FEDSIM_LAUNCH_COOPERATIVE(ghost_sqnorm_kernel, blocks_for(rows * 32), kThreads, s)
   (n2, delta, a, rows, out, in, accumulate);
   CUDA_CHECK_LAUNCH();
 }

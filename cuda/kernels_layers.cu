@@ -181,7 +181,7 @@ void softmax_xent_backward(float* dlogits,
                            cudaStream_t s) {
   if (K <= 0) return;
   const unsigned blocks = unsigned(K < kMaxBlocksX ? K : kMaxBlocksX);
-  FEDSIM_LAUNCH(softmax_xent_backward_kernel, blocks, kXentThreads, s)
+  FEDSIM_LAUNCH_COOPERATIVE(softmax_xent_backward_kernel, blocks, kXentThreads, s)
   (dlogits, loss_acc, logits, labels, w, scale, K, B, C);
   CUDA_CHECK_LAUNCH();
 }

@@ -82,7 +82,7 @@ void row_sqnorms(
     double* out, const float* rows, const float* sub, int K, int64_t P, cudaStream_t s) {
   if (K <= 0) return;
   const unsigned blocks = unsigned(K < kMaxBlocksX ? K : kMaxBlocksX);
-  FEDSIM_LAUNCH(row_sqnorms_kernel, blocks, kSqnormThreads, s)(out, rows, sub, K, P);
+  FEDSIM_LAUNCH_COOPERATIVE(row_sqnorms_kernel, blocks, kSqnormThreads, s)(out, rows, sub, K, P);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -227,7 +227,7 @@ void gemm_tn_small_k(int m,
                      const int* rows_dev,
                      cudaStream_t s) {
   if (m <= 0 || n <= 0 || batch <= 0) return;
-  FEDSIM_LAUNCH(gemm_tn_kernel<false>, tile_grid(m, n, batch), dim3(kSide, kSide), s)
+  FEDSIM_LAUNCH_COOPERATIVE(gemm_tn_kernel<false>, tile_grid(m, n, batch), dim3(kSide, kSide), s)
   (m, n, k, alpha, a, lda, stride_a, b, ldb, stride_b, beta, c, ldc, stride_c, batch, rows_dev,
    NoisyArgs{});
   CUDA_CHECK_LAUNCH();
@@ -257,7 +257,7 @@ void noisy_layer_step(const int* rows_dev,
                         w_offset, b_offset, params + b_offset, row_scale};
   // C_z = W_z [out, in] = params + z * param_stride + w_offset; A_z = dZ_z [B, out]; B_z = A_z
   // [B, in].
-  FEDSIM_LAUNCH(gemm_tn_kernel<true>, tile_grid(out, in, K), dim3(kSide, kSide), s)
+  FEDSIM_LAUNCH_COOPERATIVE(gemm_tn_kernel<true>, tile_grid(out, in, K), dim3(kSide, kSide), s)
   (out, in, B, 1.0f, dz, out, int64_t(B) * out, a, in, int64_t(B) * in, 1.0f, params + w_offset, in,
    param_stride, K, rows_dev, noisy);
   CUDA_CHECK_LAUNCH();

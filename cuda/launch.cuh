@@ -24,9 +24,15 @@ inline dim3 grid_rows_cols(int64_t rows, int64_t cols, int threads = kThreads) {
 }
 
 // Launches `kernel` with (grid, block) on `stream`, no dynamic shared memory; the arguments follow:
-// FEDSIM_LAUNCH(k, grid, block, s)(args...). A macro so that the host emulation of the kernels
-// (tests/cuda_emulation/: the same source run by threads on a CPU) can launch them too.
+// FEDSIM_LAUNCH(k, grid, block, s)(args...). A macro so that the host emulation of CUDA
+// (tests/cuda_emulation/cuda_runtime.h, which defines it first) can launch the same source.
+// FEDSIM_LAUNCH_COOPERATIVE is the same launch for a kernel whose threads meet at __syncthreads or
+// exchange values by warp shuffles (the emulation then runs them as threads).
+#ifndef FEDSIM_LAUNCH
 #define FEDSIM_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+#define FEDSIM_LAUNCH_COOPERATIVE(kernel, grid, block, stream) \
+  kernel<<<(grid), (block), 0, (stream)>>>
+#endif
 
 // Grid-stride indices: the first index of this thread and the stride, in 64 bits.
 __device__ inline int64_t thread_index_x() {

@@ -6,16 +6,6 @@
 
 namespace fedsim {
 
-#ifndef FEDSIM_HAVE_CUDA
-bool cuda_compiled_in() {
-  return false;
-}
-std::unique_ptr<Backend> make_cuda_backend() {
-  throw BackendError(
-      "backend 'cuda': this fedsim was built without CUDA (nvcc was not found at configure time)");
-}
-#endif
-
 // The CUDA backend passed tools/gpu-check.sh on an H200 (bench/results/gpu-2026-11-27.md:
 // conformance, memcheck/racecheck/synccheck, the shipped scenarios with the CPU's metrics), so
 // "auto" uses it where a device exists. Set back to false if a GPU run fails.
