@@ -254,15 +254,17 @@ void BM_BiasActForward(benchmark::State& st) {
   DeviceBuffer<float> z = uniform(kRows * kOut, -1, 1, 11);
   DeviceBuffer<float> params = uniform(kKP, -0.01f, 0.01f, 12);
   const double bytes = (2.0 * kRows * kOut + double(kK) * kOut) * kF;
-  time_op(st, bytes, 0,
-          [&] { be().bias_act_forward(z.get(), params.get(), kP, kBOffset, kK, kB, kOut, true); });
+  time_op(st, bytes, 0, [&] {
+    be().bias_act_forward(z.get(), params.get(), kP, kBOffset, kK, kB, kOut, true, nullptr);
+  });
 }
 BENCHMARK(BM_BiasActForward)->Apply(timing);
 
 void BM_ReluBackward(benchmark::State& st) {
   const int64_t count = kRows * kOut;
   DeviceBuffer<float> da = uniform(count, -1, 1, 13), a = uniform(count, -1, 1, 14);
-  time_op(st, 3.0 * count * kF, 0, [&] { be().relu_backward(da.get(), a.get(), count); });
+  time_op(st, 3.0 * count * kF, 0,
+          [&] { be().relu_backward(da.get(), a.get(), int(kK), int(kB), int(kOut), nullptr); });
 }
 BENCHMARK(BM_ReluBackward)->Apply(timing);
 
@@ -296,8 +298,9 @@ void BM_GhostSqnorm(benchmark::State& st) {
   DeviceBuffer<float> delta = uniform(kRows * kOut, -1, 1, 21), a = uniform(kRows * kIn, -1, 1, 22);
   DeviceBuffer<float> n2(be(), kRows);
   const double bytes = (double(kRows) * (kOut + kIn) + kRows) * kF;
-  time_op(st, bytes, 0,
-          [&] { be().ghost_sqnorm(n2.get(), delta.get(), a.get(), kRows, kOut, kIn, false); });
+  time_op(st, bytes, 0, [&] {
+    be().ghost_sqnorm(n2.get(), delta.get(), a.get(), int(kK), int(kB), kOut, kIn, false, nullptr);
+  });
 }
 BENCHMARK(BM_GhostSqnorm)->Apply(timing);
 

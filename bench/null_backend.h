@@ -54,12 +54,14 @@ class NullBackend final : public Backend {
   }
   void gather_rows(float*, int32_t*, const float*, const int32_t*, const int64_t*, int64_t,
                    int) override {}
-  void bias_act_forward(float*, const float*, int64_t, int64_t, int, int, int, bool) override {}
-  void relu_backward(float*, const float*, int64_t) override {}
+  void bias_act_forward(float*, const float*, int64_t, int64_t, int, int, int, bool,
+                        const int*) override {}
+  void relu_backward(float*, const float*, int, int, int, const int*) override {}
   void softmax_xent_backward(float*, float*, const float*, const int32_t*, const float*,
                              const float*, int, int, int) override {}
   void bias_grad(float*, int64_t, int64_t, const float*, int, int, int, float, float) override {}
-  void ghost_sqnorm(float*, const float*, const float*, int64_t, int, int, bool) override {}
+  void ghost_sqnorm(float*, const float*, const float*, int, int, int, int, bool,
+                    const int*) override {}
   void clip_factors(float*, float*, const float*, const float*, float, int, int) override {}
   void scale_rows(float*, const float*, int64_t, int) override {}
   void add_noise_and_scale(float*, int, int64_t, float, const float*, uint64_t, uint32_t, uint32_t,

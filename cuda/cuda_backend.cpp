@@ -538,13 +538,16 @@ void CudaBackend::bias_act_forward(float* z,
                                    int K,
                                    int B,
                                    int n,
-                                   bool relu) {
-  cuda::bias_act_forward(z, params, param_stride, b_offset, K, B, n, relu, stream_.get());
+                                   bool relu,
+                                   const int* rows_host) {
+  cuda::bias_act_forward(z, params, param_stride, b_offset, K, B, n, relu, row_bounds(rows_host, K),
+                         stream_.get());
   after_op("bias_act_forward");
 }
 
-void CudaBackend::relu_backward(float* da, const float* a, int64_t count) {
-  cuda::relu_backward(da, a, count, stream_.get());
+void CudaBackend::relu_backward(
+    float* da, const float* a, int K, int B, int n, const int* rows_host) {
+  cuda::relu_backward(da, a, K, B, n, row_bounds(rows_host, K), stream_.get());
   after_op("relu_backward");
 }
 
@@ -576,9 +579,17 @@ void CudaBackend::bias_grad(float* grad,
 
 // ---- sample-level DP-SGD ----------------------------------------------------------------------
 
-void CudaBackend::ghost_sqnorm(
-    float* n2, const float* delta, const float* a, int64_t rows, int out, int in, bool accumulate) {
-  cuda::ghost_sqnorm(n2, delta, a, rows, out, in, accumulate, stream_.get());
+void CudaBackend::ghost_sqnorm(float* n2,
+                               const float* delta,
+                               const float* a,
+                               int K,
+                               int B,
+                               int out,
+                               int in,
+                               bool accumulate,
+                               const int* rows_host) {
+  cuda::ghost_sqnorm(n2, delta, a, K, B, out, in, accumulate, row_bounds(rows_host, K),
+                     stream_.get());
   after_op("ghost_sqnorm");
 }
 

@@ -95,8 +95,9 @@ class CudaBackend final : public Backend {
                         int K,
                         int B,
                         int n,
-                        bool relu) override;
-  void relu_backward(float* da, const float* a, int64_t count) override;
+                        bool relu,
+                        const int* rows_host) override;
+  void relu_backward(float* da, const float* a, int K, int B, int n, const int* rows_host) override;
   void softmax_xent_backward(float* dlogits,
                              float* loss_acc,
                              const float* logits,
@@ -118,10 +119,12 @@ class CudaBackend final : public Backend {
   void ghost_sqnorm(float* n2,
                     const float* delta,
                     const float* a,
-                    int64_t rows,
+                    int K,
+                    int B,
                     int out,
                     int in,
-                    bool accumulate) override;
+                    bool accumulate,
+                    const int* rows_host) override;
   void clip_factors(float* c,
                     float* clipped_acc,
                     const float* n2,
@@ -265,6 +268,11 @@ class CudaBackend final : public Backend {
   // The row counts on the device for the weight-gradient kernel's ragged K (experimental):
   // uploaded only when they differ from the last ones sent.
   const int* rows_on_device(const int* rows_host, int batch);
+  // The row bounds for the row-wise ops: on the device with FEDSIM_CUDA_EXPERIMENTAL's row_bounds,
+  // else null (every row computed, as backend.h allows).
+  const int* row_bounds(const int* rows_host, int K) {
+    return experimental_.row_bounds && rows_host ? rows_on_device(rows_host, K) : nullptr;
+  }
   std::vector<int> rows_sent_;
 
   std::string device_;

@@ -17,20 +17,21 @@ struct CudaExperimental {
   bool ragged_plans = false;    // cached bucket plans, pointer arrays written on the device
   bool weight_grad = false;     // the weight-gradient kernel (kernels_weight_grad.cu)
   bool fused_noise = false;     // DP-SGD's noisy step inside that kernel (noisy_layer_step)
+  bool row_bounds = false;      // row-wise ops skip the padding rows of ragged batches
   bool any() const {
-    return pinned || shared_weights || ragged_plans || weight_grad || fused_noise;
+    return pinned || shared_weights || ragged_plans || weight_grad || fused_noise || row_bounds;
   }
 };
 
 inline constexpr const char* kCudaExperimentalNames =
-    "pinned, shared_weights, ragged_plans, weight_grad, fused_noise";
+    "pinned, shared_weights, ragged_plans, weight_grad, fused_noise, row_bounds";
 
 // Throws std::invalid_argument naming the unknown entry and the known ones.
 inline CudaExperimental parse_cuda_experimental(const char* value) {
   CudaExperimental x;
   const std::string v = value ? value : "";
   if (v.empty() || v == "0") return x;
-  if (v == "1" || v == "all") return {true, true, true, true, true};
+  if (v == "1" || v == "all") return {true, true, true, true, true, true};
   std::stringstream list(v);
   for (std::string name; std::getline(list, name, ',');) {
     const auto first = name.find_first_not_of(' '), last = name.find_last_not_of(' ');
@@ -45,6 +46,8 @@ inline CudaExperimental parse_cuda_experimental(const char* value) {
       x.weight_grad = true;
     else if (name == "fused_noise")
       x.fused_noise = true;
+    else if (name == "row_bounds")
+      x.row_bounds = true;
     else
       throw std::invalid_argument(
           "FEDSIM_CUDA_EXPERIMENTAL: unknown path '" + name +

@@ -63,8 +63,10 @@ void bias_act_forward(float* z,
                       int B,
                       int n,
                       bool relu,
+                      const int* rows,
                       cudaStream_t s);
-void relu_backward(float* da, const float* a, int64_t count, cudaStream_t s);
+// rows (here and in ghost_sqnorm): device [K] row bounds, or null for all B rows.
+void relu_backward(float* da, const float* a, int K, int B, int n, const int* rows, cudaStream_t s);
 void softmax_xent_backward(float* dlogits,
                            float* loss_acc,
                            const float* logits,
@@ -98,10 +100,12 @@ void softmax_eval(float* loss,
 void ghost_sqnorm(float* n2,
                   const float* delta,
                   const float* a,
-                  int64_t rows,
+                  int K,
+                  int B,
                   int out,
                   int in,
                   bool accumulate,
+                  const int* rows,
                   cudaStream_t s);
 void clip_factors(float* c,
                   float* clipped_acc,

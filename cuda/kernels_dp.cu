@@ -20,19 +20,23 @@ __device__ inline float warp_sum(float v) {
   return v;
 }
 
-// delta: [rows, out]  a: [rows, in]  n2: [rows]
+// delta: [K, B, out]  a: [K, B, in]  n2: [K, B]   (B = rows / K)
 //   n2[r] = (accumulate ? n2[r] : 0) + ||delta_r||^2 * (||a_r||^2 + 1)   (Goodfellow 2015)
 // One warp per row; the loop over rows is uniform across the warp (the shuffles need all lanes).
+// bounds: device [K] or null; row i of client k is skipped when i >= bounds[k] (padding).
 static __global__ void ghost_sqnorm_kernel(float* __restrict__ n2,
                                            const float* __restrict__ delta,
                                            const float* __restrict__ a,
                                            int64_t rows,
+                                           int B,
                                            int out,
                                            int in,
-                                           bool accumulate) {
+                                           bool accumulate,
+                                           const int* __restrict__ bounds) {
   const int lane = int(threadIdx.x) & 31;
   const int64_t first_warp = thread_index_x() / 32, warps = thread_stride_x() / 32;
   for (int64_t r = first_warp; r < rows; r += warps) {
+    if (bounds && r % B >= bounds[r / B]) continue;  // the same r for the whole warp
     const float* dr = delta + r * out;
     const float* ar = a + r * in;
     float d2 = 0.0f, a2 = 0.0f;
@@ -50,14 +54,17 @@ static __global__ void ghost_sqnorm_kernel(float* __restrict__ n2,
 void ghost_sqnorm(float* n2,
                   const float* delta,
                   const float* a,
-                  int64_t rows,
+                  int K,
+                  int B,
                   int out,
                   int in,
                   bool accumulate,
+                  const int* bounds,
                   cudaStream_t s) {
+  const int64_t rows = int64_t(K) * B;
   if (rows <= 0) return;
   FEDSIM_LAUNCH_COOPERATIVE(ghost_sqnorm_kernel, blocks_for(rows * 32), kThreads, s)
-  (n2, delta, a, rows, out, in, accumulate);
+  (n2, delta, a, rows, B, out, in, accumulate, bounds);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -62,7 +62,8 @@ void gather_rows(float* x_out,
 
 // z: [K, B, n] (in place)  bias_k = params + k * param_stride + b_offset: [n]
 //   z[k, i, j] += bias_k[j]; then ReLU as std::max(v, 0) = (v < 0 ? 0 : v) (NaN stays NaN).
-// Index as in gather_rows_kernel.
+// rows: device [K] or null; rows i >= rows[k] are skipped (padding). Index as in
+// gather_rows_kernel.
 template <typename Index>
 static __global__ void bias_act_forward_kernel(float* __restrict__ z,
                                                const float* __restrict__ params,
@@ -71,10 +72,12 @@ static __global__ void bias_act_forward_kernel(float* __restrict__ z,
                                                int64_t total,
                                                int64_t per_client,
                                                int n,
-                                               bool relu) {
+                                               bool relu,
+                                               const int* __restrict__ rows) {
   const Index pc = Index(per_client), nn = Index(n);
   for (int64_t t64 = thread_index_x(); t64 < total; t64 += thread_stride_x()) {
     const Index t = Index(t64), k = t / pc, j = t % nn;
+    if (rows && int64_t((t - k * pc) / nn) >= int64_t(rows[k])) continue;
     const float v = z[t64] + params[int64_t(k) * param_stride + b_offset + j];
     z[t64] = relu ? (v < 0.0f ? 0.0f : v) : v;
   }
@@ -88,15 +91,16 @@ void bias_act_forward(float* z,
                       int B,
                       int n,
                       bool relu,
+                      const int* rows,
                       cudaStream_t s) {
   const int64_t per_client = int64_t(B) * n, total = per_client * K;
   if (total <= 0) return;
   if (fits_32_bits(total)) {
     FEDSIM_LAUNCH(bias_act_forward_kernel<uint32_t>, blocks_for(total), kThreads, s)
-    (z, params, param_stride, b_offset, total, per_client, n, relu);
+    (z, params, param_stride, b_offset, total, per_client, n, relu, rows);
   } else {
     FEDSIM_LAUNCH(bias_act_forward_kernel<int64_t>, blocks_for(total), kThreads, s)
-    (z, params, param_stride, b_offset, total, per_client, n, relu);
+    (z, params, param_stride, b_offset, total, per_client, n, relu, rows);
   }
   CUDA_CHECK_LAUNCH();
 }
@@ -109,9 +113,36 @@ static __global__ void relu_backward_kernel(float* __restrict__ da,
     da[i] = a[i] > 0.0f ? da[i] : 0.0f;
 }
 
-void relu_backward(float* da, const float* a, int64_t count, cudaStream_t s) {
+// The same over [K, B, n], skipping the rows i >= rows[k] (padding). Index as in
+// gather_rows_kernel.
+template <typename Index>
+static __global__ void relu_backward_rows_kernel(float* __restrict__ da,
+                                                 const float* __restrict__ a,
+                                                 int64_t total,
+                                                 int64_t per_client,
+                                                 int n,
+                                                 const int* __restrict__ rows) {
+  const Index pc = Index(per_client), nn = Index(n);
+  for (int64_t t64 = thread_index_x(); t64 < total; t64 += thread_stride_x()) {
+    const Index t = Index(t64), k = t / pc;
+    if (int64_t((t - k * pc) / nn) >= int64_t(rows[k])) continue;
+    da[t64] = a[t64] > 0.0f ? da[t64] : 0.0f;
+  }
+}
+
+void relu_backward(
+    float* da, const float* a, int K, int B, int n, const int* rows, cudaStream_t s) {
+  const int64_t per_client = int64_t(B) * n, count = per_client * K;
   if (count <= 0) return;
-  FEDSIM_LAUNCH(relu_backward_kernel, blocks_for(count), kThreads, s)(da, a, count);
+  if (!rows) {
+    FEDSIM_LAUNCH(relu_backward_kernel, blocks_for(count), kThreads, s)(da, a, count);
+  } else if (fits_32_bits(count)) {
+    FEDSIM_LAUNCH(relu_backward_rows_kernel<uint32_t>, blocks_for(count), kThreads, s)
+    (da, a, count, per_client, n, rows);
+  } else {
+    FEDSIM_LAUNCH(relu_backward_rows_kernel<int64_t>, blocks_for(count), kThreads, s)
+    (da, a, count, per_client, n, rows);
+  }
   CUDA_CHECK_LAUNCH();
 }
 

@@ -473,7 +473,7 @@ TEST_F(Conformance, BiasActForwardWithNaNAndSignedZero) {
     auto [ref, got] = on_both([&](Backend& be) {
       auto z = put(be, z0);
       auto p = put(be, p0);
-      be.bias_act_forward(z.get(), p.get(), c.stride, c.offset, c.K, c.B, c.n, c.relu);
+      be.bias_act_forward(z.get(), p.get(), c.stride, c.offset, c.K, c.B, c.n, c.relu, nullptr);
       return get(z);
     });
     EXPECT_TRUE(close_enough(got, ref, kExact))
@@ -491,7 +491,7 @@ TEST_F(Conformance, ReluBackward) {
   auto [ref, got] = on_both([&](Backend& be) {
     auto a = put(be, a0);
     auto da = put(be, da0);
-    be.relu_backward(da.get(), a.get(), int64_t(a0.size()));
+    be.relu_backward(da.get(), a.get(), 1, 1, int(a0.size()), nullptr);
     return get(da);
   });
   EXPECT_TRUE(close_enough(got, ref, kExact));
@@ -568,15 +568,47 @@ TEST_F(Conformance, GhostSqnormSetsAndAccumulates) {
         auto n2 = put(be, uniform(rows, 1, 0.0f, 3.0f));
         auto delta = put(be, uniform(size_t(rows) * out, 2));
         auto a = put(be, uniform(size_t(rows) * in, 3));
-        be.ghost_sqnorm(n2.get(), delta.get(), a.get(), rows, out, in, false);
+        be.ghost_sqnorm(n2.get(), delta.get(), a.get(), 1, int(rows), out, in, false, nullptr);
         auto first = get(n2);
-        be.ghost_sqnorm(n2.get(), delta.get(), a.get(), rows, out, in, true);
+        be.ghost_sqnorm(n2.get(), delta.get(), a.get(), 1, int(rows), out, in, true, nullptr);
         auto second = get(n2);
         first.insert(first.end(), second.begin(), second.end());
         return first;
       });
       EXPECT_TRUE(close_enough(got, ref, kReduce)) << "out " << out << " in " << in;
     }
+}
+
+// The row-wise ops with row bounds (ragged Poisson batches): the real rows as without bounds;
+// the padding rows are unspecified and not compared.
+TEST_F(Conformance, RowWiseOpsWithRowBounds) {
+  const int K = 4, B = 9, n = 37, in = 20;
+  const std::vector<int> rows = {9, 0, 4, 1};
+  auto real_rows = [&](const std::vector<float>& all, int width) {
+    std::vector<float> out;
+    for (int k = 0; k < K; ++k)
+      for (int i = 0; i < rows[k]; ++i)
+        for (int j = 0; j < width; ++j) out.push_back(all[(size_t(k) * B + i) * width + j]);
+    return out;
+  };
+  for (const int* bounds : {static_cast<const int*>(nullptr), rows.data()}) {
+    auto [ref, got] = on_both([&](Backend& be) {
+      auto z = put(be, uniform(size_t(K) * B * n, 1));
+      auto p = put(be, uniform(size_t(K) * 100 + n, 2));
+      be.bias_act_forward(z.get(), p.get(), 100, 3, K, B, n, true, bounds);
+      auto da = put(be, uniform(size_t(K) * B * n, 3));
+      auto a = put(be, uniform(size_t(K) * B * n, 4));
+      be.relu_backward(da.get(), a.get(), K, B, n, bounds);
+      auto n2 = put(be, uniform(size_t(K) * B, 5, 0.0f, 1.0f));
+      auto x = put(be, uniform(size_t(K) * B * in, 6));
+      be.ghost_sqnorm(n2.get(), da.get(), x.get(), K, B, n, in, true, bounds);
+      std::vector<float> out = real_rows(get(z), n);
+      for (float v : real_rows(get(da), n)) out.push_back(v);
+      for (float v : real_rows(get(n2), 1)) out.push_back(v);
+      return out;
+    });
+    EXPECT_TRUE(close_enough(got, ref, kReduce)) << "bounds " << (bounds != nullptr);
+  }
 }
 
 TEST_F(Conformance, ClipFactorsAtTheBoundary) {

@@ -181,23 +181,23 @@ TEST(CudaEmulation, LayerKernelsMatchTheCpuBackend) {
   EXPECT_EQ(xo_gpu, xo_cpu);
   EXPECT_EQ(yo_gpu, yo_cpu);
 
-  // bias_act_forward, with and without ReLU, per-client biases at a stride
+  // bias_act_forward and relu_backward, with and without ReLU and row bounds (both leave the
+  // padding rows as they were)
   const auto params = random(size_t(stride) * K + offset + n);
-  for (bool relu : {false, true}) {
-    auto z_cpu = random(size_t(K) * B * n), z_gpu = z_cpu;
-    cpu.bias_act_forward(z_cpu.data(), params.data(), stride, offset, K, B, n, relu);
-    fedsim::cuda::bias_act_forward(z_gpu.data(), params.data(), stride, offset, K, B, n, relu,
-                                   nullptr);
-    EXPECT_EQ(z_gpu, z_cpu) << "relu " << relu;
-  }
-
-  // relu_backward
-  {
+  const std::vector<int> bounds = {7, 0, 3};
+  for (const int* rows : {static_cast<const int*>(nullptr), bounds.data()}) {
+    for (bool relu : {false, true}) {
+      auto z_cpu = random(size_t(K) * B * n), z_gpu = z_cpu;
+      cpu.bias_act_forward(z_cpu.data(), params.data(), stride, offset, K, B, n, relu, rows);
+      fedsim::cuda::bias_act_forward(z_gpu.data(), params.data(), stride, offset, K, B, n, relu,
+                                     rows, nullptr);
+      EXPECT_EQ(z_gpu, z_cpu) << "relu " << relu << " bounds " << (rows != nullptr);
+    }
     const auto a = random(size_t(K) * B * n);
     auto da_cpu = random(a.size()), da_gpu = da_cpu;
-    cpu.relu_backward(da_cpu.data(), a.data(), int64_t(a.size()));
-    fedsim::cuda::relu_backward(da_gpu.data(), a.data(), int64_t(a.size()), nullptr);
-    EXPECT_EQ(da_gpu, da_cpu);
+    cpu.relu_backward(da_cpu.data(), a.data(), K, B, n, rows);
+    fedsim::cuda::relu_backward(da_gpu.data(), a.data(), K, B, n, rows, nullptr);
+    EXPECT_EQ(da_gpu, da_cpu) << "bounds " << (rows != nullptr);
   }
 
   // softmax_xent_backward in place, with zero-weight rows
@@ -258,15 +258,17 @@ TEST(CudaEmulation, DpKernelsMatchTheCpuBackend) {
   const int K = 3, B = 11, out = 45, in = 70;
   const int64_t rows = int64_t(K) * B;
 
-  for (bool accumulate : {false, true}) {  // ghost_sqnorm: one warp per row
-    const auto delta = random(size_t(rows) * out), a = random(size_t(rows) * in);
-    auto n2_cpu = random(rows), n2_gpu = n2_cpu;
-    cpu.ghost_sqnorm(n2_cpu.data(), delta.data(), a.data(), rows, out, in, accumulate);
-    fedsim::cuda::ghost_sqnorm(n2_gpu.data(), delta.data(), a.data(), rows, out, in, accumulate,
-                               nullptr);
-    for (int64_t r = 0; r < rows; ++r)
-      EXPECT_NEAR(n2_gpu[r], n2_cpu[r], 1e-5f * std::fabs(n2_cpu[r])) << "row " << r;
-  }
+  const std::vector<int> bounds = {11, 0, 5};
+  for (const int* b : {static_cast<const int*>(nullptr), bounds.data()})
+    for (bool accumulate : {false, true}) {  // ghost_sqnorm: one warp per row
+      const auto delta = random(size_t(rows) * out), a = random(size_t(rows) * in);
+      auto n2_cpu = random(rows), n2_gpu = n2_cpu;
+      cpu.ghost_sqnorm(n2_cpu.data(), delta.data(), a.data(), K, B, out, in, accumulate, b);
+      fedsim::cuda::ghost_sqnorm(n2_gpu.data(), delta.data(), a.data(), K, B, out, in, accumulate,
+                                 b, nullptr);
+      for (int64_t r = 0; r < rows; ++r)
+        EXPECT_NEAR(n2_gpu[r], n2_cpu[r], 1e-5f * std::fabs(n2_cpu[r])) << "row " << r;
+    }
   {  // clip_factors and scale_rows
     std::vector<float> n2(rows), w(rows);
     for (int64_t r = 0; r < rows; ++r) {

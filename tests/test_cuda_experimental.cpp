@@ -15,7 +15,8 @@ TEST(CudaExperimental, AllNoneOrAList) {
   EXPECT_FALSE(parse_cuda_experimental("0").any());
   for (const char* all : {"1", "all"}) {
     const CudaExperimental x = parse_cuda_experimental(all);
-    EXPECT_TRUE(x.pinned && x.shared_weights && x.ragged_plans && x.weight_grad && x.fused_noise)
+    EXPECT_TRUE(x.pinned && x.shared_weights && x.ragged_plans && x.weight_grad && x.fused_noise &&
+                x.row_bounds)
         << all;
   }
   const CudaExperimental x = parse_cuda_experimental("weight_grad, shared_weights");
@@ -26,6 +27,7 @@ TEST(CudaExperimental, AllNoneOrAList) {
   EXPECT_TRUE(parse_cuda_experimental("pinned").pinned);
   EXPECT_TRUE(parse_cuda_experimental("ragged_plans").ragged_plans);
   EXPECT_TRUE(parse_cuda_experimental("fused_noise").fused_noise);
+  EXPECT_TRUE(parse_cuda_experimental("row_bounds").row_bounds);
   EXPECT_FALSE(x.fused_noise);
 }
 
@@ -36,8 +38,9 @@ TEST(CudaExperimental, AnUnknownNameIsAnErrorNamingTheKnownOnes) {
   } catch (const std::invalid_argument& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'pined'"), std::string::npos) << what;
-    EXPECT_NE(what.find("pinned, shared_weights, ragged_plans, weight_grad, fused_noise"),
-              std::string::npos)
+    EXPECT_NE(
+        what.find("pinned, shared_weights, ragged_plans, weight_grad, fused_noise, row_bounds"),
+        std::string::npos)
         << what;
   }
 }

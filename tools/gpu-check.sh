@@ -127,7 +127,7 @@ step profile 90 "$(BIN bench_cuda) --profile"
 step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
 # Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
 # helps, which does not).
-step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise weight_grad,fused_noise,shared_weights; do
+step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise row_bounds weight_grad,fused_noise,shared_weights; do
   echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
   grep -E 'best round|FAILED|rror'; done"
 

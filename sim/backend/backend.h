@@ -105,13 +105,19 @@ class Backend {
   virtual void gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
                            const int64_t* idx, int64_t rows, int d) = 0;
 
+  // Row bounds of the row-wise ops below: rows_host (host [K], optional; null: all B) says that
+  // client k's rows past rows_host[k] are padding (a ragged Poisson batch). A backend may skip
+  // them (they are left unspecified) or compute them like the others.
+
   // z: [K, B, n] (in place): z[k,i,:] += bias_k ; then ReLU if relu.
   // bias_k = params + k * param_stride + b_offset
   virtual void bias_act_forward(float* z, const float* params, int64_t param_stride,
-                                int64_t b_offset, int K, int B, int n, bool relu) = 0;
+                                int64_t b_offset, int K, int B, int n, bool relu,
+                                const int* rows_host) = 0;
 
   // da: [K, B, n] (in place): da *= (a > 0), the ReLU derivative read from its output a.
-  virtual void relu_backward(float* da, const float* a, int64_t count) = 0;
+  virtual void relu_backward(float* da, const float* a, int K, int B, int n,
+                             const int* rows_host) = 0;
 
   // Softmax cross-entropy over logits [K, B, C] with labels [K, B] and sample weights w [K, B]:
   //   dlogits[k,i,:] = w[k,i] * scale[k] * (softmax(logits[k,i,:]) - onehot(label))
@@ -130,10 +136,11 @@ class Backend {
   // ---- sample-level DP-SGD (ghost norms, clipping, noise) ------------------------------------
   // Ghost norm of one dense layer (Goodfellow 2015, "Efficient per-example gradient computations"):
   // sample r's weight+bias gradient is delta_r a_r^T and delta_r, so its squared norm is
-  // ||delta_r||^2 * (||a_r||^2 + 1).  n2[r] = (accumulate ? n2[r] : 0) + that.
-  // delta: [rows, out]  a: [rows, in]  n2: [rows]
-  virtual void ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out,
-                            int in, bool accumulate) = 0;
+  // ||delta_r||^2 * (||a_r||^2 + 1).  n2[r] = (accumulate ? n2[r] : 0) + that, for the rows r
+  // of the K clients' B rows each (row bounds as above).
+  // delta: [K, B, out]  a: [K, B, in]  n2: [K, B]
+  virtual void ghost_sqnorm(float* n2, const float* delta, const float* a, int K, int B, int out,
+                            int in, bool accumulate, const int* rows_host) = 0;
 
   // Per-sample clip factors for flat L2 clipping to `clip` (Abadi et al. 2016, Alg. 1):
   // c[k,i] = w[k,i] * min(1, clip / sqrt(n2[k,i])); clipped_acc[k] += #{i : w > 0, n2 > clip^2}.

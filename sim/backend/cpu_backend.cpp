@@ -43,6 +43,11 @@ void parallel_for(int64_t n, F&& body, bool dynamic = false) {
   }
 }
 
+// Rows of client k that the row-wise ops compute: rows_host[k] clamped to [0, B], or all B.
+int rows_of(const int* rows_host, int64_t k, int B) {
+  return rows_host ? std::clamp(rows_host[k], 0, B) : B;
+}
+
 }  // namespace
 
 CpuBackend::CpuBackend(bool client_tiles, bool shared_weights, bool noisy_layer_steps)
@@ -173,10 +178,12 @@ void CpuBackend::gather_rows(float* x_out, int32_t* y_out, const float* x, const
 }
 
 void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_stride,
-                                  int64_t b_offset, int K, int B, int n, bool relu) {
+                                  int64_t b_offset, int K, int B, int n, bool relu,
+                                  const int* rows_host) {
   parallel_for(K, [&](int64_t k) {
     const float* bias = params + k * param_stride + b_offset;
-    for (int i = 0; i < B; ++i) {
+    const int rows = rows_of(rows_host, k, B);
+    for (int i = 0; i < rows; ++i) {
       float* row = z + (int64_t(k) * B + i) * n;
       for (int j = 0; j < n; ++j) {
         const float v = row[j] + bias[j];
@@ -186,8 +193,17 @@ void CpuBackend::bias_act_forward(float* z, const float* params, int64_t param_s
   });
 }
 
-void CpuBackend::relu_backward(float* da, const float* a, int64_t count) {
-  parallel_for(count, [&](int64_t i) { da[i] = a[i] > 0.0f ? da[i] : 0.0f; });  // branch-free
+void CpuBackend::relu_backward(float* da, const float* a, int K, int B, int n,
+                               const int* rows_host) {
+  if (!rows_host) {
+    const int64_t count = int64_t(K) * B * n;
+    parallel_for(count, [&](int64_t i) { da[i] = a[i] > 0.0f ? da[i] : 0.0f; });  // branch-free
+    return;
+  }
+  parallel_for(K, [&](int64_t k) {
+    const int64_t first = k * B * n, count = int64_t(rows_of(rows_host, k, B)) * n;
+    for (int64_t i = first; i < first + count; ++i) da[i] = a[i] > 0.0f ? da[i] : 0.0f;
+  });
 }
 
 void CpuBackend::softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
@@ -239,9 +255,10 @@ void CpuBackend::bias_grad(float* grad, int64_t param_stride, int64_t b_offset, 
   });
 }
 
-void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out,
-                              int in, bool accumulate) {
-  parallel_for(rows, [&](int64_t r) {
+void CpuBackend::ghost_sqnorm(float* n2, const float* delta, const float* a, int K, int B, int out,
+                              int in, bool accumulate, const int* rows_host) {
+  parallel_for(int64_t(K) * B, [&](int64_t r) {
+    if (rows_host && r % B >= rows_of(rows_host, r / B, B)) return;  // padding
     const float* dr = delta + r * out;
     const float* ar = a + r * in;
     float d2 = 0.0f, a2 = 0.0f;  // simd reductions: a fixed order for a given build

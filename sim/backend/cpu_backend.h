@@ -43,15 +43,15 @@ class CpuBackend final : public Backend {
   void gather_rows(float* x_out, int32_t* y_out, const float* x, const int32_t* y,
                    const int64_t* idx, int64_t rows, int d) override;
   void bias_act_forward(float* z, const float* params, int64_t param_stride, int64_t b_offset,
-                        int K, int B, int n, bool relu) override;
-  void relu_backward(float* da, const float* a, int64_t count) override;
+                        int K, int B, int n, bool relu, const int* rows_host) override;
+  void relu_backward(float* da, const float* a, int K, int B, int n, const int* rows_host) override;
   void softmax_xent_backward(float* dlogits, float* loss_acc, const float* logits,
                              const int32_t* labels, const float* w, const float* scale, int K,
                              int B, int C) override;
   void bias_grad(float* grad, int64_t param_stride, int64_t b_offset, const float* dz, int K, int B,
                  int n, float alpha, float beta) override;
-  void ghost_sqnorm(float* n2, const float* delta, const float* a, int64_t rows, int out, int in,
-                    bool accumulate) override;
+  void ghost_sqnorm(float* n2, const float* delta, const float* a, int K, int B, int out, int in,
+                    bool accumulate, const int* rows_host) override;
   void clip_factors(float* c, float* clipped_acc, const float* n2, const float* w, float clip,
                     int K, int B) override;
   void scale_rows(float* x, const float* c, int64_t rows, int n) override;

@@ -50,12 +50,12 @@ void clipped_gradient_sum(Backend& be, const ModelLayout& layout, const float* p
     float* below = dz_of(li - 1);
     gemm(Backend::Ragged::M, false, B, l.in, l.out, dz_of(li), l.out, int64_t(B) * l.out,
          params + l.w_offset, l.in, param_stride, 0.0f, below, l.in, int64_t(B) * l.in);
-    be.relu_backward(below, act(li), rows * l.in);
+    be.relu_backward(below, act(li), K, B, l.in, rows_host);
   }
   // 2. Ghost norms: ||g_i||^2 = sum_l ||dz_l,i||^2 (||a_l,i||^2 + 1)   (Goodfellow 2015).
   for (int li = 0; li < L; ++li) {
     const DenseLayer& l = layout.layers[li];
-    be.ghost_sqnorm(n2, dz_of(li), act(li), rows, l.out, l.in, li > 0);
+    be.ghost_sqnorm(n2, dz_of(li), act(li), K, B, l.out, l.in, li > 0, rows_host);
   }
   // 3. Clip factors c_i = w_i min(1, C / ||g_i||)   (Abadi et al. 2016, Alg. 1).
   be.clip_factors(cf, clipped_acc, n2, w, clip, K, Br);

@@ -17,7 +17,6 @@ void forward(Backend& be, const ModelLayout& layout, const float* params, int64_
   const int64_t row0 = int64_t(k0) * B;
   params += k0 * param_stride;
   if (rows_host) rows_host += k0;
-  const int Br = rows_to_touch(K, B, rows_host);
   for (size_t li = 0; li < layout.layers.size(); ++li) {
     const DenseLayer& l = layout.layers[li];
     const float* a_in = buf.acts[li].get() + row0 * l.in;
@@ -31,7 +30,7 @@ void forward(Backend& be, const ModelLayout& layout, const float* params, int64_
       be.gemm_batched(false, true, B, l.out, l.in, 1.0f, a_in, l.in, int64_t(B) * l.in,
                       params + l.w_offset, l.in, param_stride, 0.0f, z, l.out, int64_t(B) * l.out,
                       K);
-    be.bias_act_forward(z, params, param_stride, l.b_offset, K, Br, l.out, l.activation);
+    be.bias_act_forward(z, params, param_stride, l.b_offset, K, B, l.out, l.activation, rows_host);
   }
 }
 
@@ -62,7 +61,7 @@ void backward(Backend& be, const ModelLayout& layout, const float* params, int64
                     K);
     be.bias_grad(sink.out, sink.stride, l.b_offset, dz, K, B, l.out, sink.alpha, sink.beta);
     if (!da) break;
-    be.relu_backward(da, a_in, int64_t(K) * B * l.in);  // through the ReLU of the layer below
+    be.relu_backward(da, a_in, K, B, l.in, nullptr);  // through the ReLU of the layer below
     dz = da;
   }
 }
