@@ -173,6 +173,28 @@ TEST_F(Conformance, DescribesItself) {
             << " MiB\n";
 }
 
+// FEDSIM_CUDA_OP_TIMING=1 (bench_cuda --profile): a device backend records every op and prints the
+// per-op table when it is destroyed, naming the ops it saw.
+TEST_F(Conformance, OpTimingTableNamesTheOps) {
+  if (!dut_is_cuda()) GTEST_SKIP() << "the op timing is the CUDA backend's";
+  setenv("FEDSIM_CUDA_OP_TIMING", "1", 1);
+  testing::internal::CaptureStderr();
+  {
+    std::unique_ptr<Backend> be = make_backend("cuda");
+    auto x = put(*be, uniform(1000, 1));
+    be->fill(x.get(), 1.0f, 1000);
+    auto y = put(*be, uniform(1000, 2));
+    be->gemm_batched(false, true, 10, 10, 10, 1.0f, x.get(), 10, 100, y.get(), 10, 100, 0.0f,
+                     x.get() + 500, 10, 100, 2);
+    be->synchronize();
+  }
+  const std::string table = testing::internal::GetCapturedStderr();
+  unsetenv("FEDSIM_CUDA_OP_TIMING");
+  EXPECT_NE(table.find("fedsim cuda op timing"), std::string::npos) << table;
+  EXPECT_NE(table.find("fill"), std::string::npos) << table;
+  EXPECT_NE(table.find("gemm_batched NT"), std::string::npos) << table;
+}
+
 TEST_F(Conformance, MemoryIsZeroedAndRoundTrips) {
   auto [ref, got] = on_both([&](Backend& be) {
     std::vector<float> out;
