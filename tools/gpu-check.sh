@@ -102,36 +102,10 @@ T=$(BIN test_backend_conformance)
 
 # ---- conformance, scenarios, benchmark ----------------------------------------------------------
 step conformance 150 "$T --gtest_color=no"
-
-# Shipped scenarios on both backends; a scenario whose data files are not on this machine is
-# skipped (Fashion-MNIST comes from a Debian package, Lending Club from the build's datasets).
-if [ "${GPU_CHECK_SCENARIOS:-1}" = 0 ]; then skip scenarios "GPU_CHECK_SCENARIOS=0"; else
-step scenarios 150 "rc=0; for f in scenarios/*.toml; do
-  grep -q '^\\[sweep' \$f && { echo \"### \$f: a sweep (fedsim sweep), skipped\"; continue; }
-  if grep -q 'fashion_mnist' \$f && [ ! -d /usr/share/datasets/fashion-mnist ]; then echo \"### \$f SKIPPED: no /usr/share/datasets/fashion-mnist here\"; continue; fi
-  if grep -q 'lending_club.csv' \$f && [ ! -f build/datasets/lending_club.csv ]; then echo \"### \$f SKIPPED: no build/datasets/lending_club.csv here\"; continue; fi
-  for be in cuda cpu; do
-    echo \"### \$f \$be\"
-    timeout 60 $FEDSIM run \$f --backend \$be --force --output $OUT/tmp-\$(basename \$f .toml)-\$be.h5 ||
-      { echo \"EXIT \$?\"; rc=1; }
-  done; done; rm -f $OUT/tmp-*.h5; exit \$rc"
-fi
-
-step bench_cuda 180 "$(BIN bench_cuda)"
-# The paths not yet verified on a GPU (FEDSIM_CUDA_EXPERIMENTAL=1): the conformance suite and the
-# benchmark again with them, to compare with the default path above.
+# The paths not yet verified on a GPU (FEDSIM_CUDA_EXPERIMENTAL=1): the conformance suite again.
 step conformance_experimental 120 "FEDSIM_CUDA_EXPERIMENTAL=1 $T --gtest_color=no"
-step bench_cuda_experimental 150 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --no-cpu"
-# Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
-step profile 90 "$(BIN bench_cuda) --profile"
-step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
-# Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
-# helps, which does not).
-step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise row_bounds weight_grad,fused_noise,shared_weights; do
-  echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
-  grep -E 'best round|FAILED|rror'; done"
 
-# ---- compute-sanitizer --------------------------------------------------------------------------
+# ---- compute-sanitizer (early: the correctness checks before the long benchmarks) -------------
 CS=$(command -v compute-sanitizer || true)
 for c in /usr/local/cuda/bin/compute-sanitizer /usr/local/cuda/compute-sanitizer/compute-sanitizer; do
   [ -z "$CS" ] && [ -x "$c" ] && CS=$c
@@ -152,6 +126,32 @@ else
     skip $s "compute-sanitizer not found"
   done
 fi
+
+# Shipped scenarios on both backends; a scenario whose data files are not on this machine is
+# skipped (Fashion-MNIST comes from a Debian package, Lending Club from the build's datasets).
+if [ "${GPU_CHECK_SCENARIOS:-1}" = 0 ]; then skip scenarios "GPU_CHECK_SCENARIOS=0"; else
+step scenarios 150 "rc=0; for f in scenarios/*.toml; do
+  grep -q '^\\[sweep' \$f && { echo \"### \$f: a sweep (fedsim sweep), skipped\"; continue; }
+  if grep -q 'fashion_mnist' \$f && [ ! -d /usr/share/datasets/fashion-mnist ]; then echo \"### \$f SKIPPED: no /usr/share/datasets/fashion-mnist here\"; continue; fi
+  if grep -q 'lending_club.csv' \$f && [ ! -f build/datasets/lending_club.csv ]; then echo \"### \$f SKIPPED: no build/datasets/lending_club.csv here\"; continue; fi
+  for be in cuda cpu; do
+    echo \"### \$f \$be\"
+    timeout 60 $FEDSIM run \$f --backend \$be --force --output $OUT/tmp-\$(basename \$f .toml)-\$be.h5 ||
+      { echo \"EXIT \$?\"; rc=1; }
+  done; done; rm -f $OUT/tmp-*.h5; exit \$rc"
+fi
+
+step bench_cuda 180 "$(BIN bench_cuda)"
+# The same benchmark with the experimental paths, to compare with the default path above.
+step bench_cuda_experimental 150 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --no-cpu"
+# Per-op GPU time of a non-private and a DP-SGD round of 10,000 clients (FEDSIM_CUDA_OP_TIMING).
+step profile 90 "$(BIN bench_cuda) --profile"
+step profile_experimental 90 "FEDSIM_CUDA_EXPERIMENTAL=1 $(BIN bench_cuda) --profile"
+# Each experimental path alone: the best non-private and DP-SGD round of the profile (which path
+# helps, which does not).
+step profile_each 120 "for x in pinned shared_weights ragged_plans weight_grad fused_noise row_bounds weight_grad,fused_noise,shared_weights; do
+  echo \"### FEDSIM_CUDA_EXPERIMENTAL=\$x\"; FEDSIM_CUDA_EXPERIMENTAL=\$x $(BIN bench_cuda) --profile 2>&1 |
+  grep -E 'best round|FAILED|rror'; done"
 
 # ---- the rest -----------------------------------------------------------------------------------
 if [ -n "$BUNDLE" ]; then
