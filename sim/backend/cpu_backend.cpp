@@ -325,8 +325,9 @@ void CpuBackend::noisy_sgd_step(float* params, const float* grad, int K, int64_t
 
 // The reference of the fused step: per client, the clipped sum by one GEMM into a scratch tile
 // (the same call as the gradient path's), bias sums in row order (as bias_grad), then each
-// element's noise by gaussian_at. Scalar noise: the SIMD noise_axpy_row always starts at element 0
-// (and may be compiled with FMAs), so this path can differ from noisy_sgd_step by an ulp.
+// element's noise (gaussian4_at, one Philox block per 4 elements). Scalar noise: the SIMD
+// noise_axpy_row always starts at element 0 (and may be compiled with FMAs), so this path can
+// differ from noisy_sgd_step by an ulp.
 void CpuBackend::noisy_layer_step(const int* rows_host, int K, int B, int out, int in,
                                   const float* dz, const float* row_scale, const float* a,
                                   float* params, int64_t param_stride, int64_t w_offset,
@@ -359,8 +360,14 @@ void CpuBackend::noisy_layer_step(const int* rows_host, int K, int B, int out, i
         float* row = params + z * param_stride;
         const float s = -lr_scale_host[z];
         const uint32_t client = client_ids_host[z];
+        float noise[4];
+        int64_t block = -1;  // the Philox block in noise: one per 4 consecutive elements
         auto update = [&](int64_t e, float grad) {
-          const float v = s * (grad + stddev * gaussian_at(key, round, client, step, uint64_t(e)));
+          if (e / 4 != block) {
+            block = e / 4;
+            gaussian4_at(key, round, client, step, uint32_t(block), noise);
+          }
+          const float v = s * (grad + stddev * noise[e % 4]);
           row[e] = row[e] + v;
         };
         for (int64_t t = 0; t < int64_t(out) * in; ++t) update(w_offset + t, g[size_t(t)]);

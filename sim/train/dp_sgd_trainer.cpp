@@ -95,12 +95,9 @@ ChunkResult LocalTrainer::train_dp(const Federation& fed, const float* x, const 
     const bool fused = plain_sgd && one_pass && be_.prefers_noisy_layer_step();
     const FusedNoisyStep fused_step{params_.get(), noise_std,       lr_scale.data(), seed_,
                                     kNoiseDpSgd,   uint32_t(round), uint32_t(s),     ids.data()};
-    // Weights read by this step's gradients: at the first step (every client's still equal to the
-    // global model, and updated only after all micro-batches) the global model itself where the
-    // backend prefers one shared matrix.
-    const bool shared = s == 0 && be_.prefers_shared_weights();
-    const float* weights = shared ? global : params_.get();
-    const int64_t weight_stride = shared ? 0 : P;
+    // (At the first step the weights are updated only after all micro-batches: each may read the
+    // global model.)
+    const auto [weights, weight_stride] = step_weights(s, global);
     for (int64_t begin = 0; begin == 0 || begin < largest; begin += B_) {  // micro-batches
       // Clients are sorted by size, so those with rows past `begin` are (nearly) a prefix: the
       // micro-batch covers clients [0, Kj) only; later ones have no rows in it.

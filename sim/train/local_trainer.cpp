@@ -117,11 +117,7 @@ ChunkResult LocalTrainer::train(const Federation& fed, const float* x, const int
     w_dev_.upload(w_.data(), rows);
     scale_dev_.upload(scale_.data(), K_active);
 
-    // Weights read by this step: the clients' own, or at the first step (all still equal to the
-    // global model) the global model itself where the backend prefers one shared matrix.
-    const bool shared = s == 0 && be_.prefers_shared_weights();
-    const float* weights = shared ? global : params_.get();
-    const int64_t weight_stride = shared ? 0 : P;
+    const auto [weights, weight_stride] = step_weights(s, global);
 
     // A client's whole step in one tile (on the CPU: while its data is in cache).
     be_.for_client_tiles(K_active, [&](int k0, int k1) {

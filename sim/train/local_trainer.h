@@ -81,6 +81,17 @@ class LocalTrainer {
                     int round, std::vector<int64_t>& seen);
 
   // DP-SGD: draws each client's Poisson batch of this step into perm_[k]; returns the largest.
+  // The weights a step's gradients read: the clients' own (stride P), or at the first local step,
+  // where every client's still equal the global model, the global model itself (stride 0) when
+  // the backend prefers one shared matrix (Backend::prefers_shared_weights).
+  struct StepWeights {
+    const float* params;
+    int64_t stride;
+  };
+  StepWeights step_weights(int64_t step, const float* global) {
+    if (step == 0 && be_.prefers_shared_weights()) return {global, 0};
+    return {params_.get(), layout_.num_params};
+  }
   int64_t draw_poisson_batches(const Federation& fed, const int* clients, int K, int64_t step,
                                int round);
 
